@@ -1,0 +1,73 @@
+"""The admin is for administrators: users, offices and reference data. Case work happens in the
+pages of the service, where access rules and the audit trail apply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
+
+from rehab.models import Agency, AuditEvent, District, Office, Province, Region, Unit, User
+
+
+@admin.register(User)
+class RoleUserAdmin(UserAdmin):
+    list_display = ("username", "first_name", "last_name", "role", "office", "is_active")
+    list_filter = ("role", "is_active", "office__unit")
+    search_fields = ("username", "first_name", "last_name", "email")
+    autocomplete_fields = ("office",)
+    fieldsets = (*UserAdmin.fieldsets, ("Role", {"fields": ("role", "office")}))  # type: ignore[misc]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_th", "name_en")
+
+
+@admin.register(Province)
+class ProvinceAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_th", "name_en", "region")
+    list_filter = ("region",)
+    search_fields = ("name_th", "name_en", "code")
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_th", "name_en", "province")
+    search_fields = ("name_th", "name_en", "code")
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_th", "name_en")
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_th", "name_en", "agency")
+    list_filter = ("agency",)
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_th", "unit", "province")
+    list_filter = ("unit",)
+    search_fields = ("name_th", "name_en", "code")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "actor_username", "action", "object_type", "object_id", "ip_address", "outcome")
+    list_filter = ("action", "outcome")
+    search_fields = ("actor_username", "object_id")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,53 @@
+from rehab.models.accounts import Role, User
+from rehab.models.audit import AuditAction, AuditEvent, AuditOutcome
+from rehab.models.cases import (
+    CASE_TRANSITIONS,
+    OPEN_STATES,
+    Assessment,
+    AssessmentNeed,
+    Case,
+    CaseState,
+    ClosureReason,
+    ContactKind,
+    ContactNote,
+    NeedDomain,
+    NeedLevel,
+    OffenceCategory,
+    ReleaseType,
+    Reoffence,
+    ReoffenceSource,
+)
+from rehab.models.people import Person, Sex
+from rehab.models.reference import PROBATION_UNIT, Agency, District, Office, Province, Region, Unit
+
+__all__ = [
+    "CASE_TRANSITIONS",
+    "OPEN_STATES",
+    "PROBATION_UNIT",
+    "Agency",
+    "Assessment",
+    "AssessmentNeed",
+    "AuditAction",
+    "AuditEvent",
+    "AuditOutcome",
+    "Case",
+    "CaseState",
+    "ClosureReason",
+    "ContactKind",
+    "ContactNote",
+    "District",
+    "NeedDomain",
+    "NeedLevel",
+    "OffenceCategory",
+    "Office",
+    "Person",
+    "Province",
+    "Region",
+    "ReleaseType",
+    "Reoffence",
+    "ReoffenceSource",
+    "Role",
+    "Sex",
+    "Unit",
+    "User",
+]

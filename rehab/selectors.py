@@ -1,0 +1,111 @@
+"""Reads that span models: the caseload, the office view, a case's timeline."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext as _
+from django_fsm_log.models import StateLog
+
+from rehab.models import OPEN_STATES, Case, CaseState, Role, User
+
+_CASE_NUMBER = re.compile(r"^\s*KKD-?0*(\d{1,12})\s*$", re.IGNORECASE)
+_SORTS = {
+    "-release_date": ["-release_date", "-id"],
+    "release_date": ["release_date", "id"],
+    "last_contact": [F("last_contact_at").asc(nulls_first=True), "id"],
+    "name": ["person__first_name_th", "person__last_name_th", "id"],
+    "state": ["state", "-release_date", "id"],
+}
+
+
+def caseload(*, user: Any, query: str = "", state: str = "", sort: str = "") -> QuerySet[Case]:
+    """The cases a user may see, searched, filtered and sorted: one query, whatever the size."""
+    cases = Case.objects.visible_to(user).select_related("person", "officer")
+    query = query.strip()
+    if query:
+        digits = query.replace("-", "").replace(" ", "")
+        number = _CASE_NUMBER.match(query)
+        if number:
+            cases = cases.filter(pk=int(number.group(1)))
+        elif digits.isdigit() and len(digits) == 13:
+            cases = cases.filter(person__national_id=digits)
+        else:
+            for word in query.split()[:4]:
+                cases = cases.filter(
+                    Q(person__first_name_th__icontains=word)
+                    | Q(person__last_name_th__icontains=word)
+                    | Q(person__first_name_en__icontains=word)
+                    | Q(person__last_name_en__icontains=word)
+                )
+    if state in CaseState.values:
+        cases = cases.filter(state=state)
+    return cases.order_by(*_SORTS.get(sort, _SORTS["-release_date"]))
+
+
+def office_officers(*, office_id: int) -> QuerySet[User]:
+    return User.objects.filter(office_id=office_id, role=Role.OFFICER, is_active=True).order_by("first_name", "username")
+
+
+def office_officer_loads(*, office_id: int) -> list[dict[str, Any]]:
+    """Each officer of the office with the number of open cases they carry."""
+    officers = office_officers(office_id=office_id).annotate(
+        open_cases=Count("caseload", filter=Q(caseload__state__in=OPEN_STATES))
+    )
+    return [{"officer": officer, "open_cases": officer.open_cases} for officer in officers]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # transition, note, assessment, reoffence
+    title: str
+    body: str
+    by: str
+
+
+def case_timeline(*, case: Case) -> list[TimelineEntry]:
+    """Everything that happened on the case, newest first: transitions with their reasons, notes,
+    assessments and recorded offences."""
+    entries: list[TimelineEntry] = []
+    logs = StateLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(Case), object_id=case.pk
+    ).select_related("by")
+    labels = dict(CaseState.choices)
+    for log in logs:
+        entries.append(
+            TimelineEntry(
+                at=log.timestamp,
+                kind="transition",
+                title=_("%(from)s → %(to)s") % {"from": labels.get(log.source_state, log.source_state), "to": labels.get(log.state, log.state)},
+                body=log.description or "",
+                by=str(log.by) if log.by else "",
+            )
+        )
+    for note in case.notes.select_related("author"):
+        entries.append(
+            TimelineEntry(at=note.contacted_at, kind="note", title=note.get_kind_display(), body=note.text, by=str(note.author))
+        )
+    for assessment in case.assessments.select_related("author"):
+        if assessment.finished_at:
+            entries.append(
+                TimelineEntry(at=assessment.finished_at, kind="assessment", title=_("Needs assessment finished"),
+                              body=assessment.summary, by=str(assessment.author))
+            )
+    for reoffence in case.reoffences.select_related("recorded_by"):
+        entries.append(
+            TimelineEntry(
+                at=reoffence.recorded_at,
+                kind="reoffence",
+                title=_("New offence recorded (%(category)s)") % {"category": reoffence.get_offence_category_display()},
+                body="",
+                by=str(reoffence.recorded_by),
+            )
+        )
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries

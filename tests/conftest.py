@@ -1,0 +1,49 @@
+"""Shared personas: an officer and a colleague in the Bangkok probation office, their supervisor,
+a supervisor of another office, and one user of each other role."""
+
+from __future__ import annotations
+
+import pytest
+
+from rehab.models import Role, User
+from tests.factories import make_user, probation_office
+
+
+@pytest.fixture
+def office(db):
+    return probation_office("10")
+
+
+@pytest.fixture
+def other_office(db):
+    return probation_office("50")
+
+
+@pytest.fixture
+def officer(office) -> User:
+    return make_user(Role.OFFICER, office=office, username="officer_a", first_name="Anong", last_name="Officer")
+
+
+@pytest.fixture
+def colleague(office) -> User:
+    return make_user(Role.OFFICER, office=office, username="officer_b", first_name="Boon", last_name="Colleague")
+
+
+@pytest.fixture
+def supervisor(office) -> User:
+    return make_user(Role.SUPERVISOR, office=office, username="supervisor_a")
+
+
+@pytest.fixture
+def other_supervisor(other_office) -> User:
+    return make_user(Role.SUPERVISOR, office=other_office, username="supervisor_cm")
+
+
+@pytest.fixture
+def other_roles(db) -> dict[str, User]:
+    return {role: make_user(role, username=f"{role}_x") for role in (Role.AGENCY_STAFF, Role.EMPLOYER, Role.MANAGER, Role.AUDITOR)}
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return make_user(Role.ADMIN, username="admin_x", is_staff=True, is_superuser=True)

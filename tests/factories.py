@@ -1,0 +1,69 @@
+"""Small builders for test data. Each returns a saved row with sensible defaults."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from rehab.models import Case, Office, Person, Role, User
+from rehab.validators import national_id_check_digit
+
+_counter = itertools.count(1)
+
+
+def valid_national_id(first_twelve: str | None = None) -> str:
+    digits = first_twelve or f"{random.randint(1, 8)}{random.randint(0, 10**11 - 1):011d}"
+    return digits + str(national_id_check_digit(digits))
+
+
+def probation_office(province_code: str = "10") -> Office:
+    return Office.objects.get(code=f"probation-{province_code}")
+
+
+def make_user(role: str = Role.OFFICER, *, office: Office | None = None, username: str | None = None, **extra: Any) -> User:
+    n = next(_counter)
+    if office is None and role in (Role.OFFICER, Role.SUPERVISOR):
+        office = probation_office()
+    user = User.objects.create_user(
+        username=username or f"{role}{n}",
+        password="a-good-test-password",
+        role=role,
+        office=office,
+        first_name=extra.pop("first_name", f"{role.title()}"),
+        last_name=extra.pop("last_name", str(n)),
+        **extra,
+    )
+    return user
+
+
+def make_person(**fields: Any) -> Person:
+    n = next(_counter)
+    defaults: dict[str, Any] = {
+        "national_id": valid_national_id(),
+        "first_name_th": f"สมชาย{n}",
+        "last_name_th": "ใจดี",
+        "date_of_birth": date(1990, 1, 1),
+        "sex": "male",
+    }
+    defaults.update(fields)
+    return Person.objects.create(**defaults)
+
+
+def make_case(*, officer: User | None = None, office: Office | None = None, person: Person | None = None, **fields: Any) -> Case:
+    today = timezone.localdate()
+    defaults: dict[str, Any] = {
+        "release_type": "parole",
+        "release_date": today - timedelta(days=30),
+        "offence_category": "drugs",
+        "sentence_months": 36,
+        "prior_convictions": 1,
+        "supervision_end_date": today + timedelta(days=365),
+    }
+    defaults.update(fields)
+    if office is None:
+        office = officer.office if officer is not None and officer.office else probation_office()
+    return Case.objects.create(person=person or make_person(), office=office, officer=officer, **defaults)
