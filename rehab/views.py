@@ -87,7 +87,7 @@ def caseload_view(request: HttpRequest) -> HttpResponse:
 def case_intake_view(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("rehab.open_case"):
         raise PermissionDenied
-    form = IntakeForm(request.POST or None)
+    form = IntakeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             result = case_intake(by=request.user, person_data=form.person_data(), case_data=form.case_data())  # type: ignore[arg-type]
@@ -201,7 +201,7 @@ def assessment_view(request: HttpRequest, pk: int) -> HttpResponse:
     initial: dict[str, Any] = {"assessed_on": draft.assessed_on, "summary": draft.summary}
     for need in draft.needs.all():
         initial.update({f"{need.domain}-level": need.level, f"{need.domain}-needs_stage": need.needs_stage, f"{need.domain}-note": need.note})
-    form = AssessmentForm(request.POST or None, initial=initial)
+    form = AssessmentForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         from rehab.models import NeedDomain

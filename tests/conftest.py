@@ -47,3 +47,15 @@ def other_roles(db) -> dict[str, User]:
 @pytest.fixture
 def admin_user(db) -> User:
     return make_user(Role.ADMIN, username="admin_x", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(request, settings):
+    """Tests read messages in English unless they ask for Thai (the service's default language):
+    services through the active language, pages through the language cookie."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        if "client" in request.fixturenames:
+            request.getfixturevalue("client").cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        yield

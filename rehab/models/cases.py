@@ -215,9 +215,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def _do_update(self, base_qs: Any, *args: Any, **kwargs: Any) -> bool:
         # Narrow the UPDATE to the version this object was loaded at; ConcurrentTransitionMixin
         # does the same for the state and raises ConcurrentTransition when nothing matched.
-        if self._loaded_version is not None:
-            base_qs = base_qs.filter(version=self._loaded_version)
-        return bool(super()._do_update(base_qs, *args, **kwargs))
+        if self._loaded_version is None:
+            return bool(super()._do_update(base_qs, *args, **kwargs))
+        updated = super()._do_update(base_qs.filter(version=self._loaded_version), *args, **kwargs)
+        if not updated and base_qs.filter(pk=self.pk).exists():
+            raise ConcurrentTransition("The case's version has changed since it was loaded.")
+        return bool(updated)
 
     @property
     def number(self) -> str:

@@ -294,7 +294,7 @@ def case_intake(*, by: User, person_data: dict[str, Any], case_data: dict[str, A
                 )
 
         case = Case(person=person, office=by.office, officer=officer, **{k: v for k, v in case_data.items() if k in CASE_FIELDS})
-        case.full_clean(exclude=["person", "office", "officer"])
+        case.full_clean(exclude=["person", "office", "officer", "state"])  # state is protected
         case.save()
         audit_record(actor=by, action=AuditAction.CREATE, obj=case, detail={"person": person.pk, "person_created": not existed})
 

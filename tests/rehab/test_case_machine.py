@@ -1,0 +1,95 @@
+"""The case machine, exhaustively: every state × every transition. Only the declared edges of
+design §4 succeed, each success leaves exactly one log row with actor and reason, and every
+refusal leaves the case and its log untouched."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from django_fsm_log.models import StateLog
+
+from rehab.exceptions import ApplicationError, TransitionRefused
+from rehab.models import CASE_TRANSITIONS, Assessment, Case, CaseState
+from rehab.services.cases import case_close, case_record_reoffence, case_transition
+from tests.factories import make_case
+
+pytestmark = pytest.mark.django_db
+
+OPEN = ["intake", "assessment", "active", "suspended"]
+# Written out by hand from the design, independently of the code under test.
+DECLARED = {
+    ("intake", "start_assessment"): "assessment",
+    ("assessment", "activate"): "active",
+    ("active", "suspend"): "suspended",
+    ("suspended", "resume"): "active",
+    ("active", "complete"): "completed",
+    **{(state, "reoffend"): "reoffended" for state in OPEN},
+    **{(state, "close"): "closed" for state in OPEN},
+}
+
+
+def _take(case: Case, name: str, by) -> Case:
+    if name == "close":
+        return case_close(case_id=case.pk, by=by, closure_reason="data_error", reason="opened twice")
+    if name == "reoffend":
+        return case_record_reoffence(
+            case_id=case.pk,
+            by=by,
+            offence_date=case.release_date + timedelta(days=10),
+            source="police",
+            offence_category="drugs",
+            reason="arrested",
+        )
+    return case_transition(case_id=case.pk, name=name, by=by, reason="because")
+
+
+def _logs(case: Case):
+    return StateLog.objects.filter(content_type=ContentType.objects.get_for_model(Case), object_id=case.pk)
+
+
+@pytest.mark.parametrize("state", CaseState.values)
+@pytest.mark.parametrize("name", CASE_TRANSITIONS)
+def test_only_declared_edges_succeed_and_each_success_logs_once(state, name, supervisor):
+    # A supervisor may take every transition; every condition is satisfiable: this isolates the edges.
+    case = make_case(officer=None, office=supervisor.office, state=state,
+                     release_date=timezone.localdate() - timedelta(days=200),
+                     supervision_end_date=timezone.localdate() - timedelta(days=1))
+    Assessment.objects.create(case=case, author=supervisor, assessed_on=timezone.localdate(), finished_at=timezone.now())
+
+    if (state, name) in DECLARED:
+        result = _take(case, name, supervisor)
+        assert result.state == DECLARED[(state, name)]
+        assert Case.objects.get(pk=case.pk).state == DECLARED[(state, name)]
+        [log] = _logs(case)
+        assert (log.source_state, log.state, log.transition, log.by) == (state, DECLARED[(state, name)], name, supervisor)
+        assert log.description
+    else:
+        with pytest.raises(ApplicationError):
+            _take(case, name, supervisor)
+        assert Case.objects.get(pk=case.pk).state == state
+        assert not _logs(case).exists()
+
+
+def test_the_declared_edges_are_exactly_the_machines_edges():
+    edges = set()
+    for name in CASE_TRANSITIONS:
+        meta = getattr(Case, name)._django_fsm
+        for source, transition in meta.transitions.items():
+            edges.add((source, name, transition.target))
+    assert edges == {(source, name, target) for (source, name), target in DECLARED.items()}
+
+
+def test_state_cannot_be_assigned_directly(officer):
+    case = make_case(officer=officer)
+    with pytest.raises(AttributeError):
+        case.state = CaseState.COMPLETED
+
+
+def test_a_refused_transition_says_why(officer):
+    case = make_case(officer=officer, state=CaseState.ASSESSMENT)
+    with pytest.raises(TransitionRefused) as refused:
+        case_transition(case_id=case.pk, name="activate", by=officer)
+    assert "assessment must be finished" in str(refused.value)
