@@ -22,6 +22,7 @@ def _edges(model: type[models.Model], field_name: str) -> list[tuple[str, str, s
 
 def mermaid(model: type[models.Model], field_name: str) -> str:
     field = model._meta.get_field(field_name)
+    assert isinstance(field, FSMFieldMixin) and isinstance(field, models.Field)
     labels = dict(field.choices or [])
     lines = ["stateDiagram-v2"]
     initial = field.default
@@ -49,8 +50,14 @@ def state_machines_page() -> str:
         ]
         for label, field_name in MACHINES:
             model = apps.get_model(label)
-            parts += ["", f"## {model._meta.verbose_name.capitalize()} (`{label}.{field_name}`)", "", "```mermaid",
-                      mermaid(model, field_name), "```"]
+            parts += [
+                "",
+                f"## {model._meta.verbose_name.capitalize()} (`{label}.{field_name}`)",
+                "",
+                "```mermaid",
+                mermaid(model, field_name),
+                "```",
+            ]
             parts += ["", "| transition | from | to | who may take it | condition |", "|---|---|---|---|---|"]
             field = model._meta.get_field(field_name)
             assert isinstance(field, FSMFieldMixin)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,10 +21,12 @@ class ApplicationError(Exception):
 class TransitionRefused(ApplicationError):
     default_message = _("This change of state is not allowed now.")
 
-    def __init__(self, reasons: list[object]) -> None:
-        self.reasons = reasons
+    def __init__(self, reasons: Sequence[object]) -> None:
+        self.reasons = list(reasons)
         super().__init__(" ".join(str(reason) for reason in reasons) or self.default_message)
 
 
 class CaseChanged(ApplicationError):
-    default_message = _("This case was changed by someone else while you were working on it. Reload the page to see the changes, then try again.")
+    default_message = _(
+        "This case was changed by someone else while you were working on it. Reload the page to see the changes, then try again."
+    )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rehab.dates import format_date_input, parse_date_any_era
 from rehab.models import (
+    CaseState,
     ClosureReason,
     ContactKind,
     District,
@@ -31,9 +32,7 @@ from rehab.validators import normalize_national_id, validate_national_id
 
 class EraDateInput(forms.TextInput):
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(
-            attrs={"placeholder": _("dd/mm/yyyy"), "inputmode": "numeric", "autocomplete": "off", **(attrs or {})}
-        )
+        super().__init__(attrs={"placeholder": _("dd/mm/yyyy"), "inputmode": "numeric", "autocomplete": "off", **(attrs or {})})
 
     def format_value(self, value: Any) -> str | None:
         if isinstance(value, date):
@@ -100,8 +99,17 @@ class IntakeForm(forms.Form):
     prior_convictions = forms.IntegerField(label=_("Prior convictions"), min_value=0, max_value=200, initial=0)
     supervision_end_date = EraDateField(label=_("Supervision ends"), required=False)
 
-    PERSON_FIELDS = ("national_id", "first_name_th", "last_name_th", "first_name_en", "last_name_en",
-                     "date_of_birth", "sex", "phone", "home_district")
+    PERSON_FIELDS = (
+        "national_id",
+        "first_name_th",
+        "last_name_th",
+        "first_name_en",
+        "last_name_en",
+        "date_of_birth",
+        "sex",
+        "phone",
+        "home_district",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -175,7 +183,7 @@ class ReassignForm(VersionedForm):
     def __init__(self, *args: Any, officers: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if officers is not None:
-            self.fields["officer"].queryset = officers
+            self.fields["officer"].queryset = officers  # type: ignore[attr-defined]
 
 
 class ContactNoteForm(forms.Form):
@@ -204,7 +212,10 @@ class AssessmentForm(forms.Form):
             self.fields[f"{domain}-level"] = forms.ChoiceField(label=label, choices=NeedLevel.choices, widget=forms.RadioSelect)
             self.fields[f"{domain}-needs_stage"] = forms.BooleanField(label=_("needs a plan stage"), required=False)
             self.fields[f"{domain}-note"] = forms.CharField(
-                label=_("note"), required=False, max_length=2000, widget=forms.TextInput(attrs={"placeholder": _("note (optional)")})
+                label=_("note"),
+                required=False,
+                max_length=2000,
+                widget=forms.TextInput(attrs={"placeholder": _("note (optional)")}),
             )
 
     def domain_rows(self) -> list[dict[str, Any]]:
@@ -223,7 +234,9 @@ class AssessmentForm(forms.Form):
         data = super().clean() or {}
         for domain, label in NeedDomain.choices:
             if data.get(f"{domain}-level") == NeedLevel.NONE and data.get(f"{domain}-needs_stage"):
-                self.add_error(f"{domain}-needs_stage", _("%(domain)s: a domain with no need cannot need a plan stage.") % {"domain": label})
+                self.add_error(
+                    f"{domain}-needs_stage", _("%(domain)s: a domain with no need cannot need a plan stage.") % {"domain": label}
+                )
         return data
 
 
@@ -241,6 +254,4 @@ class CaseloadFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from rehab.models import CaseState
-
-        self.fields["state"].choices = [("", _("All states")), *CaseState.choices]
+        self.fields["state"].choices = [("", _("All states")), *CaseState.choices]  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from django_fsm_log.models import StateLog
 from rehab.models import OPEN_STATES, Case, CaseState, Role, User
 
 _CASE_NUMBER = re.compile(r"^\s*KKD-?0*(\d{1,12})\s*$", re.IGNORECASE)
-_SORTS = {
+_SORTS: dict[str, list[Any]] = {
     "-release_date": ["-release_date", "-id"],
     "release_date": ["release_date", "id"],
     "last_contact": [F("last_contact_at").asc(nulls_first=True), "id"],
@@ -73,16 +73,15 @@ def case_timeline(*, case: Case) -> list[TimelineEntry]:
     """Everything that happened on the case, newest first: transitions with their reasons, notes,
     assessments and recorded offences."""
     entries: list[TimelineEntry] = []
-    logs = StateLog.objects.filter(
-        content_type=ContentType.objects.get_for_model(Case), object_id=case.pk
-    ).select_related("by")
+    logs = StateLog.objects.filter(content_type=ContentType.objects.get_for_model(Case), object_id=case.pk).select_related("by")
     labels = dict(CaseState.choices)
     for log in logs:
         entries.append(
             TimelineEntry(
                 at=log.timestamp,
                 kind="transition",
-                title=_("%(from)s → %(to)s") % {"from": labels.get(log.source_state, log.source_state), "to": labels.get(log.state, log.state)},
+                title=_("%(from)s → %(to)s")
+                % {"from": labels.get(log.source_state, log.source_state), "to": labels.get(log.state, log.state)},
                 body=log.description or "",
                 by=str(log.by) if log.by else "",
             )
@@ -94,8 +93,13 @@ def case_timeline(*, case: Case) -> list[TimelineEntry]:
     for assessment in case.assessments.select_related("author"):
         if assessment.finished_at:
             entries.append(
-                TimelineEntry(at=assessment.finished_at, kind="assessment", title=_("Needs assessment finished"),
-                              body=assessment.summary, by=str(assessment.author))
+                TimelineEntry(
+                    at=assessment.finished_at,
+                    kind="assessment",
+                    title=_("Needs assessment finished"),
+                    body=assessment.summary,
+                    by=str(assessment.author),
+                )
             )
     for reoffence in case.reoffences.select_related("recorded_by"):
         entries.append(

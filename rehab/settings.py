@@ -25,13 +25,12 @@ DEBUG = env_bool("DEBUG", default=ENVIRONMENT == "development")
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be off when DJANGO_ENV=production")
 
-_DEV_SECRET = "django-insecure-development-only-key-never-use-in-production-0123456789"
+_DEV_SECRET = "django-insecure-development-only-key-never-use-in-production-0123456789"  # noqa: S105  (development only; production refuses it)
 SECRET_KEY = env_str("SECRET_KEY") or ""
 if PRODUCTION:
     if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or len(set(SECRET_KEY)) < 5:
         raise ImproperlyConfigured(
-            "SECRET_KEY (or SECRET_KEY_FILE) must be set to a random value of at least 50 characters "
-            "when DJANGO_ENV=production"
+            "SECRET_KEY (or SECRET_KEY_FILE) must be set to a random value of at least 50 characters when DJANGO_ENV=production"
         )
 elif not SECRET_KEY:
     SECRET_KEY = _DEV_SECRET

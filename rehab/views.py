@@ -27,7 +27,7 @@ from rehab.forms import (
     ReassignForm,
     TransitionForm,
 )
-from rehab.models import AuditAction, AuditEvent, AuditOutcome, Case, CaseState, Role
+from rehab.models import OPEN_STATES, AuditAction, AuditEvent, AuditOutcome, Case, Role, User
 from rehab.selectors import case_timeline, caseload, office_officer_loads, office_officers
 from rehab.services.assessments import NeedInput, assessment_current, assessment_draft_get_or_start, assessment_save
 from rehab.services.audit import audit_record
@@ -42,10 +42,23 @@ from rehab.services.cases import (
 from rehab.services.notes import note_add
 
 
-def _case_or_404(request: HttpRequest, pk: int, *, for_update: bool = False) -> Case:
-    case = Case.objects.visible_to(request.user).select_related("person", "office", "officer", "person__home_district").filter(pk=pk).first()
+class AuthenticatedRequest(HttpRequest):
+    """What a view behind @login_required receives: the user is one of ours, never anonymous."""
+
+    user: User
+
+
+def _case_or_404(request: AuthenticatedRequest, pk: int, *, for_update: bool = False) -> Case:
+    case = (
+        Case.objects.visible_to(request.user)
+        .select_related("person", "office", "officer", "person__home_district")
+        .filter(pk=pk)
+        .first()
+    )
     if case is None:
-        audit_record(actor=request.user, action=AuditAction.VIEW, object_type="rehab.case", object_id=str(pk), outcome=AuditOutcome.DENIED)
+        audit_record(
+            actor=request.user, action=AuditAction.VIEW, object_type="rehab.case", object_id=str(pk), outcome=AuditOutcome.DENIED
+        )
         raise Http404(_("No such case in your caseload."))
     return case
 
@@ -57,8 +70,8 @@ def _apply_error(form: Any, error: ApplicationError) -> None:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    role = request.user.role  # type: ignore[union-attr]
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    role = request.user.role
     if role == Role.OFFICER:
         return redirect("caseload")
     if role == Role.SUPERVISOR:
@@ -68,29 +81,36 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "rehab/home.html")
 
 
-@login_required
-def caseload_view(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("rehab.open_case"):
-        raise PermissionDenied
+def _case_list(request: AuthenticatedRequest) -> dict[str, Any]:
+    """The searched, filtered, sorted and paginated cases the user may see, for a list page."""
     filters = CaseloadFilterForm(request.GET or None)
     params = filters.cleaned_data if filters.is_valid() else {}
     cases = caseload(user=request.user, query=params.get("q", ""), state=params.get("state", ""), sort=params.get("sort", ""))
     page = Paginator(cases, settings.CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     if params.get("q"):
-        audit_record(actor=request.user, action=AuditAction.SEARCH, object_type="rehab.case", detail={"results": page.paginator.count})
+        audit_record(
+            actor=request.user, action=AuditAction.SEARCH, object_type="rehab.case", detail={"results": page.paginator.count}
+        )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "rehab/caseload.html", {"filters": filters, "page": page, "query": query.urlencode()})
+    return {"filters": filters, "page": page, "query": query.urlencode()}
 
 
 @login_required
-def case_intake_view(request: HttpRequest) -> HttpResponse:
+def caseload_view(request: AuthenticatedRequest) -> HttpResponse:
+    if not request.user.has_perm("rehab.open_case"):
+        raise PermissionDenied
+    return render(request, "rehab/caseload.html", _case_list(request))
+
+
+@login_required
+def case_intake_view(request: AuthenticatedRequest) -> HttpResponse:
     if not request.user.has_perm("rehab.open_case"):
         raise PermissionDenied
     form = IntakeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = case_intake(by=request.user, person_data=form.person_data(), case_data=form.case_data())  # type: ignore[arg-type]
+            result = case_intake(by=request.user, person_data=form.person_data(), case_data=form.case_data())
         except ApplicationError as error:
             _apply_error(form, error)
         except ValidationError as error:
@@ -98,11 +118,17 @@ def case_intake_view(request: HttpRequest) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, errors)
         else:
             if result.person_existed:
-                messages.info(request, _("This national ID was already registered: the new case was opened on the existing person's record."))
+                messages.info(
+                    request,
+                    _("This national ID was already registered: the new case was opened on the existing person's record."),
+                )
             for other in result.same_name_and_birth:
                 messages.warning(
                     request,
-                    _("Another registered person has the same name and date of birth (national ID ending %(last4)s). Check that this is not the same person.")
+                    _(
+                        "Another registered person has the same name and date of birth "
+                        "(national ID ending %(last4)s). Check that this is not the same person."
+                    )
                     % {"last4": other.national_id[-4:]},
                 )
             messages.success(request, _("Case %(number)s opened.") % {"number": result.case.number})
@@ -111,8 +137,8 @@ def case_intake_view(request: HttpRequest) -> HttpResponse:
     return render(request, "rehab/intake.html", {"form": form}, status=status)
 
 
-def _render_case(request: HttpRequest, case: Case, *, status: int = 200, **forms: Any) -> HttpResponse:
-    options = case_transition_options(case=case, user=request.user)  # type: ignore[arg-type]
+def _render_case(request: AuthenticatedRequest, case: Case, *, status: int = 200, **forms: Any) -> HttpResponse:
+    options = case_transition_options(case=case, user=request.user)
     transition_forms = []
     for option in options:
         form = forms.pop(f"transition_{option.name}", None)
@@ -134,7 +160,7 @@ def _render_case(request: HttpRequest, case: Case, *, status: int = 200, **forms
 
 
 @login_required
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = _case_or_404(request, pk)
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=case, detail={"person": case.person_id})
     return _render_case(request, case)
@@ -142,9 +168,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_transition_view(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def case_transition_view(request: AuthenticatedRequest, pk: int, name: str) -> HttpResponse:
     case = _case_or_404(request, pk)
-    option = next((o for o in case_transition_options(case=case, user=request.user) if o.name == name), None)  # type: ignore[arg-type]
+    option = next((o for o in case_transition_options(case=case, user=request.user) if o.name == name), None)
     form_class = TRANSITION_FORMS.get(name, TransitionForm)
     form = form_class(request.POST, reason_required=bool(option and option.reason_required), prefix=name)
     if option is None:
@@ -154,13 +180,27 @@ def case_transition_view(request: HttpRequest, pk: int, name: str) -> HttpRespon
         data = form.cleaned_data
         try:
             if name == "close":
-                case_close(case_id=case.pk, by=request.user, closure_reason=data["closure_reason"], reason=data["reason"],  # type: ignore[arg-type]
-                           expected_version=data["version"])
+                case_close(
+                    case_id=case.pk,
+                    by=request.user,
+                    closure_reason=data["closure_reason"],
+                    reason=data["reason"],
+                    expected_version=data["version"],
+                )
             elif name == "reoffend":
-                case_record_reoffence(case_id=case.pk, by=request.user, offence_date=data["offence_date"], source=data["source"],  # type: ignore[arg-type]
-                                      offence_category=data["offence_category"], reason=data["reason"], expected_version=data["version"])
+                case_record_reoffence(
+                    case_id=case.pk,
+                    by=request.user,
+                    offence_date=data["offence_date"],
+                    source=data["source"],
+                    offence_category=data["offence_category"],
+                    reason=data["reason"],
+                    expected_version=data["version"],
+                )
             else:
-                case_transition(case_id=case.pk, name=name, by=request.user, reason=data["reason"], expected_version=data["version"])  # type: ignore[arg-type]
+                case_transition(
+                    case_id=case.pk, name=name, by=request.user, reason=data["reason"], expected_version=data["version"]
+                )
         except CaseChanged as error:
             messages.error(request, str(error.message))
             case.refresh_from_db()
@@ -176,12 +216,18 @@ def case_transition_view(request: HttpRequest, pk: int, name: str) -> HttpRespon
 
 @login_required
 @require_POST
-def note_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+def note_add_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = _case_or_404(request, pk)
     form = ContactNoteForm(request.POST)
     if form.is_valid():
         try:
-            note_add(case=case, by=request.user, kind=form.cleaned_data["kind"], contacted_at=form.contacted_at(), text=form.cleaned_data["text"])  # type: ignore[arg-type]
+            note_add(
+                case=case,
+                by=request.user,
+                kind=form.cleaned_data["kind"],
+                contacted_at=form.contacted_at(),
+                text=form.cleaned_data["text"],
+            )
         except ApplicationError as error:
             _apply_error(form, error)
         else:
@@ -191,29 +237,39 @@ def note_add_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def assessment_view(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = _case_or_404(request, pk)
     try:
-        draft = assessment_draft_get_or_start(case=case, by=request.user)  # type: ignore[arg-type]
+        draft = assessment_draft_get_or_start(case=case, by=request.user)
     except ApplicationError as error:
         messages.error(request, str(error.message))
         return redirect("case_detail", pk=case.pk)
     initial: dict[str, Any] = {"assessed_on": draft.assessed_on, "summary": draft.summary}
     for need in draft.needs.all():
-        initial.update({f"{need.domain}-level": need.level, f"{need.domain}-needs_stage": need.needs_stage, f"{need.domain}-note": need.note})
+        initial.update(
+            {f"{need.domain}-level": need.level, f"{need.domain}-needs_stage": need.needs_stage, f"{need.domain}-note": need.note}
+        )
     form = AssessmentForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         from rehab.models import NeedDomain
 
         needs = {
-            domain: NeedInput(level=data[f"{domain}-level"], needs_stage=data[f"{domain}-needs_stage"], note=data[f"{domain}-note"])
+            domain: NeedInput(
+                level=data[f"{domain}-level"], needs_stage=data[f"{domain}-needs_stage"], note=data[f"{domain}-note"]
+            )
             for domain in NeedDomain.values
         }
         finish = "finish" in request.POST
         try:
-            assessment_save(assessment=draft, by=request.user, assessed_on=data["assessed_on"], summary=data["summary"],  # type: ignore[arg-type]
-                            needs=needs, finish=finish)
+            assessment_save(
+                assessment=draft,
+                by=request.user,
+                assessed_on=data["assessed_on"],
+                summary=data["summary"],
+                needs=needs,
+                finish=finish,
+            )
         except ApplicationError as error:
             _apply_error(form, error)
         else:
@@ -224,50 +280,50 @@ def assessment_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def office_view(request: HttpRequest) -> HttpResponse:
+def office_view(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
-    if not user.has_perm("rehab.supervise_office"):
+    if not user.has_perm("rehab.supervise_office") or user.office_id is None:
         raise PermissionDenied
-    officers = office_officers(office_id=user.office_id)  # type: ignore[union-attr]
-    filters = CaseloadFilterForm(request.GET or None)
-    params = filters.cleaned_data if filters.is_valid() else {}
-    cases = caseload(user=user, query=params.get("q", ""), state=params.get("state", ""), sort=params.get("sort", ""))
-    page = Paginator(cases, settings.CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    loads = office_officer_loads(office_id=user.office_id)
     context = {
-        "filters": filters,
-        "page": page,
-        "query": query.urlencode(),
-        "loads": office_officer_loads(office_id=user.office_id),  # type: ignore[union-attr]
-        "officers": list(officers),
-        "open_states": [CaseState.INTAKE, CaseState.ASSESSMENT, CaseState.ACTIVE, CaseState.SUSPENDED],
+        **_case_list(request),
+        "loads": loads,
+        "officers": [load["officer"] for load in loads],
+        "open_states": OPEN_STATES,
     }
     return render(request, "rehab/office.html", context)
 
 
 @login_required
 @require_POST
-def case_reassign_view(request: HttpRequest, pk: int) -> HttpResponse:
+def case_reassign_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = _case_or_404(request, pk)
     if not request.user.has_perm("rehab.supervise_case", case):
         raise Http404(_("No such case in your office."))
     form = ReassignForm(request.POST, officers=office_officers(office_id=case.office_id))
     if form.is_valid():
         try:
-            case_reassign(case_id=case.pk, officer=form.cleaned_data["officer"], by=request.user,  # type: ignore[arg-type]
-                          reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"])
+            case_reassign(
+                case_id=case.pk,
+                officer=form.cleaned_data["officer"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
         except ApplicationError as error:
             messages.error(request, str(error.message))
         else:
-            messages.success(request, _("Case %(number)s is now with %(officer)s.") % {"number": case.number, "officer": form.cleaned_data["officer"]})
+            messages.success(
+                request,
+                _("Case %(number)s is now with %(officer)s.") % {"number": case.number, "officer": form.cleaned_data["officer"]},
+            )
     else:
         messages.error(request, _("Choose an active officer of this case's office."))
     return redirect(request.POST.get("next") or reverse("office"))
 
 
 @login_required
-def audit_trail_view(request: HttpRequest) -> HttpResponse:
+def audit_trail_view(request: AuthenticatedRequest) -> HttpResponse:
     if not request.user.has_perm("rehab.read_audit_trail"):
         raise PermissionDenied
     events = AuditEvent.objects.select_related("actor")

@@ -41,7 +41,9 @@ def other_supervisor(other_office) -> User:
 
 @pytest.fixture
 def other_roles(db) -> dict[str, User]:
-    return {role: make_user(role, username=f"{role}_x") for role in (Role.AGENCY_STAFF, Role.EMPLOYER, Role.MANAGER, Role.AUDITOR)}
+    return {
+        role: make_user(role, username=f"{role}_x") for role in (Role.AGENCY_STAFF, Role.EMPLOYER, Role.MANAGER, Role.AUDITOR)
+    }
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from rehab.exceptions import CaseChanged
 from rehab.models.people import Person
 from rehab.models.reference import Office
 
@@ -193,10 +194,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return self.number
 
-    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
-        super().refresh_from_db(*args, **kwargs)
-        self._loaded_version = self.__dict__.get("version")
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Every update bumps the version and only lands on the version it was loaded at."""
         if not self._state.adding and self._loaded_version is not None:
@@ -207,20 +204,22 @@ class Case(ConcurrentTransitionMixin, models.Model):
             super().save(*args, **kwargs)
         except ConcurrentTransition as exc:
             self.version = self._loaded_version or self.version
-            from rehab.exceptions import CaseChanged
-
             raise CaseChanged() from exc
         self._loaded_version = self.version
 
-    def _do_update(self, base_qs: Any, *args: Any, **kwargs: Any) -> bool:
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._loaded_version = self.__dict__.get("version")
+
+    def _do_update(self, base_qs: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         # Narrow the UPDATE to the version this object was loaded at; ConcurrentTransitionMixin
         # does the same for the state and raises ConcurrentTransition when nothing matched.
         if self._loaded_version is None:
-            return bool(super()._do_update(base_qs, *args, **kwargs))
+            return super()._do_update(base_qs, *args, **kwargs)
         updated = super()._do_update(base_qs.filter(version=self._loaded_version), *args, **kwargs)
         if not updated and base_qs.filter(pk=self.pk).exists():
             raise ConcurrentTransition("The case's version has changed since it was loaded.")
-        return bool(updated)
+        return updated
 
     @property
     def number(self) -> str:
@@ -350,6 +349,9 @@ class Reoffence(models.Model):
         verbose_name = _("reoffence")
         verbose_name_plural = _("reoffences")
 
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.offence_date}"
+
 
 class NeedDomain(models.TextChoices):
     EDUCATION = "education", _("Education")
@@ -371,7 +373,9 @@ class Assessment(models.Model):
     """A needs assessment of a case by domain. A draft can be edited; a finished one is kept as it was."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessments", verbose_name=_("case"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("assessed by"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("assessed by")
+    )
     assessed_on = models.DateField(_("assessed on"))
     summary = models.TextField(_("summary"), blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -382,6 +386,9 @@ class Assessment(models.Model):
         ordering = ["-assessed_on", "-id"]
         verbose_name = _("needs assessment")
         verbose_name_plural = _("needs assessments")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.assessed_on}"
 
     @property
     def is_finished(self) -> bool:
@@ -398,6 +405,9 @@ class AssessmentNeed(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["assessment", "domain"], name="one_need_per_domain")]
         ordering = ["assessment", "domain"]
+
+    def __str__(self) -> str:
+        return f"{self.domain}: {self.level}"
 
 
 class ContactKind(models.TextChoices):
@@ -421,3 +431,7 @@ class ContactNote(models.Model):
         verbose_name = _("contact note")
         verbose_name_plural = _("contact notes")
         indexes = [models.Index(fields=["case", "-contacted_at"], name="note_case_time")]
+
+    def __str__(self) -> str:
+        # Never the text: it may hold health details.
+        return f"{self.case_id}: {self.kind} {self.contacted_at:%Y-%m-%d}"

@@ -17,13 +17,13 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         """The name in the active language: Thai unless the user switched to English."""
         return self.name_en if translation.get_language() == "en" else self.name_th
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Region(BilingualName):

@@ -84,11 +84,11 @@ def assessment_save(
         if finish:
             locked.finished_at = timezone.now()
         locked.save()
-        for need in locked.needs.all():
-            if need.domain in needs:
-                value = needs[need.domain]
-                need.level, need.needs_stage, need.note = value.level, value.needs_stage, value.note.strip()
-                need.save(update_fields=["level", "needs_stage", "note"])
+        for row in locked.needs.all():
+            if row.domain in needs:
+                typed = needs[row.domain]
+                row.level, row.needs_stage, row.note = typed.level, typed.needs_stage, typed.note.strip()
+                row.save(update_fields=["level", "needs_stage", "note"])
         audit_record(
             actor=by,
             action=AuditAction.UPDATE,

@@ -9,7 +9,6 @@ from django.db import models
 
 from rehab.models.audit import AuditAction, AuditEvent, AuditOutcome
 
-
 # The address of the request being served, set by rehab.middleware.AuditContextMiddleware so
 # services can write audit events without knowing about HTTP.
 current_ip: ContextVar[str | None] = ContextVar("current_ip", default=None)

@@ -60,9 +60,7 @@ def case_transition_refusals(*, case: Case, name: str, user: User) -> list[str]:
     """Why ``user`` may not take transition ``name`` on ``case`` now; empty when they may."""
     meta = _transition_meta(case, name)
     if not meta.has_transition(case.state):
-        return [
-            str(_("A case in state “%(state)s” cannot be changed this way.") % {"state": case.get_state_display()})
-        ]
+        return [str(_("A case in state “%(state)s” cannot be changed this way.") % {"state": case.get_state_display()})]
     transition = meta.get_transition(case.state)
     if not transition.has_perm(case, user):
         return [str(transition.permission.refusal)]
@@ -304,4 +302,3 @@ def case_intake(*, by: User, person_data: dict[str, Any], case_data: dict[str, A
         ).exclude(pk=person.pk)[:5]
     )
     return IntakeResult(case=case, person_existed=existed, same_name_and_birth=same)
-

@@ -29,8 +29,8 @@ def note_add(*, case: Case, by: User, kind: str, contacted_at: datetime, text: s
     with transaction.atomic():
         note = ContactNote.objects.create(case=case, author=by, kind=kind, contacted_at=contacted_at, text=text.strip())
         # Notes do not conflict with state changes, so this update does not bump the case version.
-        Case.objects.filter(pk=case.pk).filter(
-            Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=contacted_at)
-        ).update(last_contact_at=contacted_at)
+        Case.objects.filter(pk=case.pk).filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=contacted_at)).update(
+            last_contact_at=contacted_at
+        )
         audit_record(actor=by, action=AuditAction.CREATE, obj=note, detail={"case": case.pk, "kind": kind})
     return note

@@ -19,8 +19,10 @@ def case_urls(case: Case) -> list[tuple[str, str]]:
         ("post", reverse("case_assessment", args=[case.pk])),
         ("post", reverse("case_note_add", args=[case.pk])),
         ("post", reverse("case_reassign", args=[case.pk])),
-        *[("post", reverse("case_transition", args=[case.pk, name])) for name in
-          ("start_assessment", "activate", "suspend", "resume", "complete", "reoffend", "close")],
+        *[
+            ("post", reverse("case_transition", args=[case.pk, name]))
+            for name in ("start_assessment", "activate", "suspend", "resume", "complete", "reoffend", "close")
+        ],
     ]
 
 
@@ -74,7 +76,9 @@ def test_a_denied_case_view_is_audited(client, officer, colleague):
     assert event.outcome == "denied" and event.ip_address == "127.0.0.1"
 
 
-def test_the_rules_and_the_caseload_query_agree_for_every_role(officer, colleague, supervisor, other_supervisor, other_roles, admin_user, other_office):
+def test_the_rules_and_the_caseload_query_agree_for_every_role(
+    officer, colleague, supervisor, other_supervisor, other_roles, admin_user, other_office
+):
     cases = [
         make_case(officer=officer),
         make_case(officer=colleague),

@@ -54,9 +54,13 @@ def _logs(case: Case):
 @pytest.mark.parametrize("name", CASE_TRANSITIONS)
 def test_only_declared_edges_succeed_and_each_success_logs_once(state, name, supervisor):
     # A supervisor may take every transition; every condition is satisfiable: this isolates the edges.
-    case = make_case(officer=None, office=supervisor.office, state=state,
-                     release_date=timezone.localdate() - timedelta(days=200),
-                     supervision_end_date=timezone.localdate() - timedelta(days=1))
+    case = make_case(
+        officer=None,
+        office=supervisor.office,
+        state=state,
+        release_date=timezone.localdate() - timedelta(days=200),
+        supervision_end_date=timezone.localdate() - timedelta(days=1),
+    )
     Assessment.objects.create(case=case, author=supervisor, assessed_on=timezone.localdate(), finished_at=timezone.now())
 
     if (state, name) in DECLARED:

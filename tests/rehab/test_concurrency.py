@@ -27,7 +27,9 @@ def test_two_threads_transition_the_same_case_one_wins_one_gets_the_conflict(off
     def act(label: str, name: str, user) -> None:
         try:
             barrier.wait(timeout=10)
-            outcomes[label] = case_transition(case_id=case.pk, name=name, by=user, reason=label, expected_version=case.version).state
+            outcomes[label] = case_transition(
+                case_id=case.pk, name=name, by=user, reason=label, expected_version=case.version
+            ).state
         except CaseChanged as error:
             outcomes[label] = error
         finally:

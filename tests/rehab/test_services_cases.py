@@ -81,20 +81,38 @@ class TestTransitions:
         case = make_case(officer=officer, state=CaseState.ACTIVE)
         for bad_date in (case.release_date, case.release_date - timedelta(days=3), timezone.localdate() + timedelta(days=1)):
             with pytest.raises(ApplicationError) as error:
-                case_record_reoffence(case_id=case.pk, by=officer, offence_date=bad_date, source="court",
-                                      offence_category="drugs", reason="convicted")
+                case_record_reoffence(
+                    case_id=case.pk,
+                    by=officer,
+                    offence_date=bad_date,
+                    source="court",
+                    offence_category="drugs",
+                    reason="convicted",
+                )
             assert error.value.field == "offence_date"
         assert not case.reoffences.exists()
-        result = case_record_reoffence(case_id=case.pk, by=officer, offence_date=case.release_date + timedelta(days=5),
-                                       source="court", offence_category="property", reason="convicted")
+        result = case_record_reoffence(
+            case_id=case.pk,
+            by=officer,
+            offence_date=case.release_date + timedelta(days=5),
+            source="court",
+            offence_category="property",
+            reason="convicted",
+        )
         assert result.state == CaseState.REOFFENDED
         assert result.reoffences.get().offence_category == "property"
 
     def test_a_refused_reoffence_leaves_no_reoffence_row(self, officer, colleague):
         case = make_case(officer=officer, state=CaseState.ACTIVE)
         with pytest.raises(TransitionRefused):
-            case_record_reoffence(case_id=case.pk, by=colleague, offence_date=case.release_date + timedelta(days=5),
-                                  source="court", offence_category="property", reason="convicted")
+            case_record_reoffence(
+                case_id=case.pk,
+                by=colleague,
+                offence_date=case.release_date + timedelta(days=5),
+                source="court",
+                offence_category="property",
+                reason="convicted",
+            )
         assert not case.reoffences.exists()
 
     def test_refusals_are_audited(self, officer, colleague):
@@ -151,10 +169,25 @@ class TestReassign:
 
 
 class TestIntake:
-    PERSON = {"first_name_th": "สมหญิง", "last_name_th": "รักดี", "first_name_en": "", "last_name_en": "",
-              "date_of_birth": date(1995, 3, 15), "sex": "female", "phone": "", "home_district": None}
-    CASE = {"release_type": "parole", "release_date": date(2026, 10, 1), "facility": "เรือนจำกลางคลองเปรม",
-            "offence_category": "drugs", "sentence_months": 24, "prior_convictions": 0, "supervision_end_date": None}
+    PERSON = {
+        "first_name_th": "สมหญิง",
+        "last_name_th": "รักดี",
+        "first_name_en": "",
+        "last_name_en": "",
+        "date_of_birth": date(1995, 3, 15),
+        "sex": "female",
+        "phone": "",
+        "home_district": None,
+    }
+    CASE = {
+        "release_type": "parole",
+        "release_date": date(2026, 10, 1),
+        "facility": "เรือนจำกลางคลองเปรม",
+        "offence_category": "drugs",
+        "sentence_months": 24,
+        "prior_convictions": 0,
+        "supervision_end_date": None,
+    }
 
     def test_it_registers_the_person_and_opens_a_case_in_the_officers_office(self, officer):
         result = case_intake(by=officer, person_data={**self.PERSON, "national_id": valid_national_id()}, case_data=self.CASE)

@@ -48,7 +48,12 @@ class TestIntakePage:
         assert "check digit" in html
         form = response.context["form"]
         assert list(form.errors) == ["national_id"]
-        for field, value in (("national_id", typo), ("first_name_th", "สมหญิง"), ("date_of_birth", "15/03/2538"), ("phone", "081-234-5678")):
+        for field, value in (
+            ("national_id", typo),
+            ("first_name_th", "สมหญิง"),
+            ("date_of_birth", "15/03/2538"),
+            ("phone", "081-234-5678"),
+        ):
             assert form[field].value() == value
             assert f'value="{value}"' in html
         assert not Case.objects.exists()
@@ -63,8 +68,17 @@ class TestIntakePage:
         client.force_login(officer)
         response = client.post(reverse("case_intake"), {})
         assert response.status_code == 400
-        assert {"national_id", "first_name_th", "last_name_th", "date_of_birth", "sex", "release_type",
-                "release_date", "offence_category", "sentence_months"} <= set(response.context["form"].errors)
+        assert {
+            "national_id",
+            "first_name_th",
+            "last_name_th",
+            "date_of_birth",
+            "sex",
+            "release_type",
+            "release_date",
+            "offence_category",
+            "sentence_months",
+        } <= set(response.context["form"].errors)
 
     def test_a_release_before_birth_is_refused_on_the_release_date(self, client, officer):
         client.force_login(officer)
@@ -82,7 +96,10 @@ class TestIntakePage:
 
 class TestCasePage:
     def test_the_page_shows_the_facts_in_thai_with_buddhist_era_dates(self, client, officer):
-        case = make_case(officer=officer, release_date=timezone.localdate().replace(month=1, day=5) if timezone.localdate().month > 1 else timezone.localdate())
+        case = make_case(
+            officer=officer,
+            release_date=timezone.localdate().replace(month=1, day=5) if timezone.localdate().month > 1 else timezone.localdate(),
+        )
         client.force_login(officer)
         client.cookies["django_language"] = "th"
         html = client.get(reverse("case_detail", args=[case.pk])).content.decode()
@@ -115,7 +132,9 @@ class TestCasePage:
     def test_a_missing_reason_is_asked_for_and_the_state_does_not_move(self, client, officer):
         case = make_case(officer=officer, state=CaseState.ACTIVE)
         client.force_login(officer)
-        response = client.post(reverse("case_transition", args=[case.pk, "suspend"]), {"suspend-version": case.version, "suspend-reason": ""})
+        response = client.post(
+            reverse("case_transition", args=[case.pk, "suspend"]), {"suspend-version": case.version, "suspend-reason": ""}
+        )
         assert response.status_code == 400
         assert "Give a reason" in response.content.decode()
         assert Case.objects.get(pk=case.pk).state == CaseState.ACTIVE
@@ -123,7 +142,9 @@ class TestCasePage:
     def test_a_refused_transition_says_why_on_the_page(self, client, officer):
         case = make_case(officer=officer, state=CaseState.ACTIVE, supervision_end_date=timezone.localdate() + timedelta(days=90))
         client.force_login(officer)
-        response = client.post(reverse("case_transition", args=[case.pk, "complete"]), {"complete-version": case.version, "complete-reason": "ok"})
+        response = client.post(
+            reverse("case_transition", args=[case.pk, "complete"]), {"complete-version": case.version, "complete-reason": "ok"}
+        )
         assert response.status_code == 302
         page = client.get(response["Location"]).content.decode()
         assert "cannot make this change" in page
@@ -132,11 +153,15 @@ class TestCasePage:
         case = make_case(officer=officer, state=CaseState.ACTIVE)
         seen_version = case.version
         client.force_login(supervisor)
-        client.post(reverse("case_transition", args=[case.pk, "suspend"]), {"suspend-version": seen_version, "suspend-reason": "hospital"})
+        client.post(
+            reverse("case_transition", args=[case.pk, "suspend"]), {"suspend-version": seen_version, "suspend-reason": "hospital"}
+        )
         client.force_login(officer)
         # The officer's page was loaded before the supervisor acted: a resume is not possible from there.
         Case.objects.filter(pk=case.pk)  # the row has moved on
-        response = client.post(reverse("case_transition", args=[case.pk, "resume"]), {"resume-version": seen_version, "resume-reason": "back home"})
+        response = client.post(
+            reverse("case_transition", args=[case.pk, "resume"]), {"resume-version": seen_version, "resume-reason": "back home"}
+        )
         assert response.status_code == 409
         html = response.content.decode()
         assert "changed by someone else" in html and "back home" in html
@@ -146,8 +171,15 @@ class TestCasePage:
         case = make_case(officer=officer)
         client.force_login(officer)
         yesterday = timezone.localdate() - timedelta(days=1)
-        response = client.post(reverse("case_note_add", args=[case.pk]), {
-            "kind": "home_visit", "contacted_on": yesterday.strftime("%d/%m/%Y"), "contacted_time": "09:30", "text": "เยี่ยมบ้าน พบมารดา"})
+        response = client.post(
+            reverse("case_note_add", args=[case.pk]),
+            {
+                "kind": "home_visit",
+                "contacted_on": yesterday.strftime("%d/%m/%Y"),
+                "contacted_time": "09:30",
+                "text": "เยี่ยมบ้าน พบมารดา",
+            },
+        )
         assert response.status_code == 302
         case.refresh_from_db()
         assert case.notes.get().text == "เยี่ยมบ้าน พบมารดา"
@@ -156,8 +188,10 @@ class TestCasePage:
     def test_a_rejected_note_keeps_its_text(self, client, officer):
         case = make_case(officer=officer)
         client.force_login(officer)
-        response = client.post(reverse("case_note_add", args=[case.pk]), {
-            "kind": "phone", "contacted_on": "31/02/2569", "contacted_time": "09:30", "text": "โทรติดตาม"})
+        response = client.post(
+            reverse("case_note_add", args=[case.pk]),
+            {"kind": "phone", "contacted_on": "31/02/2569", "contacted_time": "09:30", "text": "โทรติดตาม"},
+        )
         assert response.status_code == 400
         assert "โทรติดตาม" in response.content.decode()
         assert "contacted_on" in response.context["note_form"].errors
@@ -172,7 +206,15 @@ class TestAssessmentPage:
         data = {"assessed_on": timezone.localdate().strftime("%d/%m/%Y"), "summary": "ต้องการงานและบัตรประชาชน"}
         for domain in ("education", "work", "health", "housing", "documents", "legal_aid", "family"):
             data[f"{domain}-level"] = "none"
-        data.update({"work-level": "urgent", "work-needs_stage": "on", "documents-level": "some", "documents-needs_stage": "on", "finish": "1"})
+        data.update(
+            {
+                "work-level": "urgent",
+                "work-needs_stage": "on",
+                "documents-level": "some",
+                "documents-needs_stage": "on",
+                "finish": "1",
+            }
+        )
         response = client.post(url, data)
         assert response.status_code == 302
         assessment = Assessment.objects.get(case=case)
