@@ -23,9 +23,7 @@ def normalize_national_id(value: str) -> str:
 def validate_national_id(value: str) -> None:
     number = normalize_national_id(value)
     if not number.isascii() or not number.isdigit():
-        raise ValidationError(
-            _("A national ID has digits only (0-9); this one has other characters."), code="not_digits"
-        )
+        raise ValidationError(_("A national ID has digits only (0-9); this one has other characters."), code="not_digits")
     if len(number) != 13:
         raise ValidationError(
             _("A national ID has 13 digits; this one has %(count)d."),
