@@ -8,7 +8,13 @@ from django.db import models
 from django.utils import translation
 from django_fsm import FSMFieldMixin
 
-MACHINES: list[tuple[str, str]] = [("rehab.Case", "state")]
+# (model, field, who acts when the transitions carry no permission of their own)
+MACHINES: list[tuple[str, str, str]] = [
+    ("rehab.Case", "state", ""),
+    ("rehab.Stage", "state", "follows its hand-offs; the officer discontinues (rehab/services/handoffs.py)"),
+    ("rehab.Handoff", "state", "sender's side: send, withdraw; receiving office: accept, decline, complete (rehab/services/handoffs.py)"),
+    ("rehab.Appointment", "state", "the case's officer or supervisor; the receiving office for its own (rehab/services/appointments.py)"),
+]
 
 
 def _edges(model: type[models.Model], field_name: str) -> list[tuple[str, str, str]]:
@@ -48,7 +54,7 @@ def state_machines_page() -> str:
             "Generated from the code by `python manage.py state_diagrams`; do not edit by hand",
             "(a test fails when this page and the code disagree).",
         ]
-        for label, field_name in MACHINES:
+        for label, field_name, actors in MACHINES:
             model = apps.get_model(label)
             parts += [
                 "",
@@ -68,7 +74,11 @@ def state_machines_page() -> str:
                 details[transition.name] = transition
             for name in sorted(by_name):
                 transition = details[name]
-                who = str(getattr(transition.permission, "refusal", "anyone")).removeprefix("Only ").removesuffix(" may do this.")
+                refusal = getattr(transition.permission, "refusal", None)
+                if callable(refusal):  # a refusal worked out per case: the permission's docstring says the rule
+                    who = (transition.permission.__doc__ or "").strip()
+                else:
+                    who = str(refusal or actors).removeprefix("Only ").removesuffix(" may do this.")
                 conditions = "; ".join(str(getattr(check, "refusal", check.__name__)) for check in transition.conditions) or "—"
                 parts.append(f"| `{name}` | {', '.join(sorted(by_name[name]))} | {transition.target} | {who} | {conditions} |")
         return "\n".join(parts) + "\n"

@@ -176,6 +176,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", default=25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+# The address people reach the service at, for links in e-mails.
+SITE_URL = (env_str("SITE_URL", "http://localhost:8000") or "").rstrip("/")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "khuenkhondee@localhost") or "khuenkhondee@localhost"
 
 # The caseload lists this many cases a page.

@@ -30,6 +30,11 @@ class User(AbstractUser):
         verbose_name=_("office"),
         help_text=_("The probation office of an officer or supervisor; the agency office of agency staff."),
     )
+    is_office_head = models.BooleanField(
+        _("head of the office"),
+        default=False,
+        help_text=_("Receives the escalations of overdue hand-offs addressed to the office."),
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
@@ -93,6 +94,11 @@ def has_reoffence_after_release(case: Case) -> bool:
     return case.reoffences.filter(offence_date__gt=case.release_date).exists()
 
 
+@refusal(_("The plan needs at least one stage, or a record that the person has no needs."))
+def has_plan(case: Case) -> bool:
+    return case.plan_no_needs or case.stages.exists()
+
+
 @refusal(_("Choose why the case is being closed."))
 def has_closure_reason(case: Case) -> bool:
     return bool(case.closure_reason)
@@ -111,12 +117,26 @@ def may_supervise_case(case: Case, user: User) -> bool:
     return bool(user.has_perm("rehab.supervise_case", case))
 
 
-@refusal(_("Completing a case before its supervision end date needs the supervisor of its office."))
+def _why_not_complete(case: Case, user: User) -> str:
+    if not may_work_on_case(case, user):
+        return str(may_work_on_case.refusal)  # type: ignore[attr-defined]
+    open_handoffs = case.handoffs.open().count()
+    if open_handoffs:
+        return ngettext(
+            "%(count)d hand-off is still open: completing the case now needs the supervisor's override.",
+            "%(count)d hand-offs are still open: completing the case now needs the supervisor's override.",
+            open_handoffs,
+        ) % {"count": open_handoffs}
+    return str(_("Completing a case before its supervision end date needs the supervisor of its office."))
+
+
+@refusal(_why_not_complete)
 def may_complete_case(case: Case, user: User) -> bool:
+    """The officer completes when supervision has ended and no hand-off is open; otherwise the supervisor."""
     if may_supervise_case(case, user):
         return True
     supervision_over = case.supervision_end_date is not None and case.supervision_end_date <= timezone.localdate()
-    return supervision_over and may_work_on_case(case, user)
+    return supervision_over and may_work_on_case(case, user) and not case.handoffs.open().exists()
 
 
 class CaseQuerySet(models.QuerySet["Case"]):
@@ -164,6 +184,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     supervision_end_date = models.DateField(_("supervision ends"), null=True, blank=True)
     closure_reason = models.CharField(_("closure reason"), max_length=20, choices=ClosureReason.choices, blank=True)
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    plan_no_needs = models.BooleanField(_("no needs: the plan has no stage"), default=False)
+    plan_approved_at = models.DateTimeField(_("plan approved at"), null=True, blank=True)
+    plan_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("plan approved by")
+    )
     # Optimistic locking: a form carries the version it was shown; a write based on an older
     # version is refused with "this case changed, reload" instead of overwriting someone's work.
     version = models.PositiveIntegerField(default=1)
@@ -257,12 +282,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.ASSESSMENT,
         target=CaseState.ACTIVE,
-        conditions=[has_finished_assessment],
-        permission=may_work_on_case,
-        custom={"label": _("Activate the case"), "reason_required": False},
+        conditions=[has_finished_assessment, has_plan],
+        permission=may_supervise_case,
+        custom={"label": _("Approve the plan and activate the case"), "reason_required": False},
     )
     def activate(self, *, by: User | None = None, description: str = "") -> None:
-        pass
+        self.plan_approved_at = timezone.now()
+        self.plan_approved_by = by
 
     @fsm_log_by
     @fsm_log_description

@@ -73,6 +73,8 @@ class Unit(BilingualName):
 
     code = models.SlugField(_("code"), max_length=30, primary_key=True)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="units", verbose_name=_("agency"))
+    # Sharing with a state unit rests on the agreement's public task; with anyone else, on consent.
+    is_state = models.BooleanField(_("state agency"), default=True)
 
     class Meta:
         ordering = ["agency", "code"]

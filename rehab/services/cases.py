@@ -63,8 +63,13 @@ def case_transition_refusals(*, case: Case, name: str, user: User) -> list[str]:
         return [str(_("A case in state “%(state)s” cannot be changed this way.") % {"state": case.get_state_display()})]
     transition = meta.get_transition(case.state)
     if not transition.has_perm(case, user):
-        return [str(transition.permission.refusal)]
+        return [_explain(transition.permission.refusal, case, user)]
     return [str(check.refusal) for check in transition.conditions if not check(case)]
+
+
+def _explain(refusal: Any, case: Case, user: User) -> str:
+    """A refusal is a sentence, or a function of the case and user that finds the right one."""
+    return str(refusal(case, user) if callable(refusal) else refusal)
 
 
 def case_transition_options(*, case: Case, user: User) -> list[TransitionOption]:
@@ -136,6 +141,10 @@ def _run_transition(*, case: Case, name: str, by: User, reason: str, before: Cal
     source = case.state
     getattr(case, name)(by=by, description=reason)
     case.save()
+    if not case.is_open:
+        from rehab.services.handoffs import handoffs_withdraw_for_ended_case
+
+        handoffs_withdraw_for_ended_case(case=case, by=by, reason=reason)
     audit_record(
         actor=by,
         action=AuditAction.TRANSITION,

@@ -60,6 +60,7 @@ def test_only_declared_edges_succeed_and_each_success_logs_once(state, name, sup
         state=state,
         release_date=timezone.localdate() - timedelta(days=200),
         supervision_end_date=timezone.localdate() - timedelta(days=1),
+        plan_no_needs=True,
     )
     Assessment.objects.create(case=case, author=supervisor, assessed_on=timezone.localdate(), finished_at=timezone.now())
 
@@ -92,8 +93,8 @@ def test_state_cannot_be_assigned_directly(officer):
         case.state = CaseState.COMPLETED
 
 
-def test_a_refused_transition_says_why(officer):
+def test_a_refused_transition_says_why(officer, supervisor):
     case = make_case(officer=officer, state=CaseState.ASSESSMENT)
     with pytest.raises(TransitionRefused) as refused:
-        case_transition(case_id=case.pk, name="activate", by=officer)
+        case_transition(case_id=case.pk, name="activate", by=supervisor)
     assert "assessment must be finished" in str(refused.value)

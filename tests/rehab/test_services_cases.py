@@ -37,13 +37,20 @@ class TestTransitions:
         with pytest.raises(TransitionRefused, match="case's officer or the supervisor"):
             case_transition(case_id=case.pk, name="start_assessment", by=colleague)
 
-    def test_it_refuses_to_activate_before_the_assessment_is_finished(self, officer):
+    def test_the_supervisor_activates_once_the_assessment_is_finished_and_the_plan_is_set(self, officer, supervisor):
         case = make_case(officer=officer, state=CaseState.ASSESSMENT)
         Assessment.objects.create(case=case, author=officer, assessed_on=timezone.localdate())  # a draft only
         with pytest.raises(TransitionRefused, match="assessment must be finished"):
-            case_transition(case_id=case.pk, name="activate", by=officer)
+            case_transition(case_id=case.pk, name="activate", by=supervisor)
         finished_assessment(case, officer)
-        assert case_transition(case_id=case.pk, name="activate", by=officer).state == CaseState.ACTIVE
+        with pytest.raises(TransitionRefused, match="plan needs at least one stage"):
+            case_transition(case_id=case.pk, name="activate", by=supervisor)
+        Case.objects.filter(pk=case.pk).update(plan_no_needs=True)
+        with pytest.raises(TransitionRefused, match="Only the supervisor"):
+            case_transition(case_id=case.pk, name="activate", by=officer)
+        activated = case_transition(case_id=case.pk, name="activate", by=supervisor)
+        assert activated.state == CaseState.ACTIVE
+        assert (activated.plan_approved_by, activated.plan_approved_at is not None) == (supervisor, True)
 
     def test_suspending_needs_a_reason(self, officer):
         case = make_case(officer=officer, state=CaseState.ACTIVE)
@@ -125,10 +132,11 @@ class TestTransitions:
     def test_the_options_offer_only_permitted_transitions_and_say_what_is_missing(self, officer, supervisor):
         case = make_case(officer=officer, state=CaseState.ASSESSMENT)
         officer_options = {o.name: o for o in case_transition_options(case=case, user=officer)}
-        assert set(officer_options) == {"activate", "reoffend"}  # closing is the supervisor's
-        assert not officer_options["activate"].allowed
-        assert "assessment must be finished" in officer_options["activate"].refusals[0]
-        assert "close" in {o.name for o in case_transition_options(case=case, user=supervisor)}
+        assert set(officer_options) == {"reoffend"}  # approving the plan and closing are the supervisor's
+        supervisor_options = {o.name: o for o in case_transition_options(case=case, user=supervisor)}
+        assert {"activate", "close", "reoffend"} == set(supervisor_options)
+        assert not supervisor_options["activate"].allowed
+        assert "assessment must be finished" in supervisor_options["activate"].refusals[0]
 
 
 class TestOptimisticLocking:
