@@ -14,8 +14,8 @@ RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retri
 
 
 @shared_task(**RETRY)
-def escalate_overdue_handoffs() -> int:
-    return len(handoffs_escalate_overdue())
+def escalate_overdue_handoffs(chunk_size: int = 1000) -> int:
+    return len(handoffs_escalate_overdue(chunk_size=chunk_size))
 
 
 @shared_task(autoretry_for=(OperationalError, SMTPException, ConnectionError), retry_backoff=True, max_retries=8)

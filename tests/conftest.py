@@ -61,3 +61,24 @@ def _english_by_default(request, settings):
         if "client" in request.fixturenames:
             request.getfixturevalue("client").cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
         yield
+
+
+@pytest.fixture
+def employment_staff(db) -> User:
+    """Staff of the Bangkok employment office, its head."""
+    from tests.factories import partner_office
+
+    return make_user(
+        Role.AGENCY_STAFF,
+        office=partner_office("employment", "10"),
+        username="jobs_bkk",
+        is_office_head=True,
+        email="jobs-head@example.go.th",
+    )
+
+
+@pytest.fixture
+def other_agency_staff(db) -> User:
+    from tests.factories import partner_office
+
+    return make_user(Role.AGENCY_STAFF, office=partner_office("employment", "50"), username="jobs_cm")

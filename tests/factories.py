@@ -67,3 +67,21 @@ def make_case(*, officer: User | None = None, office: Office | None = None, pers
     if office is None:
         office = officer.office if officer is not None and officer.office else probation_office()
     return Case.objects.create(person=person or make_person(), office=office, officer=officer, **defaults)
+
+
+def partner_office(unit: str = "employment", province_code: str = "10") -> Office:
+    return Office.objects.get(code=f"{unit}-{province_code}")
+
+
+def make_stage(case: Case, *, domain: str = "employment", by: User | None = None, **fields: Any):
+    from rehab.models import Stage
+
+    return Stage.objects.create(
+        case=case, domain=domain, goal=fields.pop("goal", "ได้งานทำ"), created_by=by or case.officer, **fields
+    )
+
+
+def offer(office: Office, service: str):
+    from rehab.models import ServiceOffer
+
+    return ServiceOffer.objects.get(office=office, service=service)

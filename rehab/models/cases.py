@@ -187,7 +187,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
     plan_no_needs = models.BooleanField(_("no needs: the plan has no stage"), default=False)
     plan_approved_at = models.DateTimeField(_("plan approved at"), null=True, blank=True)
     plan_approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("plan approved by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("plan approved by"),
     )
     # Optimistic locking: a form carries the version it was shown; a write based on an older
     # version is refused with "this case changed, reload" instead of overwriting someone's work.

@@ -417,11 +417,38 @@ class Escalation(models.Model):
         return f"{self.handoff_id}: {self.breach} {self.deadline}"
 
 
+class NotificationKind(models.TextChoices):
+    HANDOFF_NEW = "handoff_new", _("New hand-off")
+    HANDOFF_ACCEPTED = "handoff_accepted", _("Hand-off accepted")
+    HANDOFF_DECLINED = "handoff_declined", _("Hand-off declined")
+    HANDOFF_PROGRESS = "handoff_progress", _("Progress on a hand-off")
+    HANDOFF_COMPLETED = "handoff_completed", _("Hand-off completed")
+    HANDOFF_WITHDRAWN = "handoff_withdrawn", _("Hand-off withdrawn")
+    OVERDUE_RESPOND = "overdue_respond", _("Hand-off not answered in time")
+    OVERDUE_COMPLETE = "overdue_complete", _("Hand-off not completed in time")
+    APPOINTMENT_TOMORROW = "appointment_tomorrow", _("Appointment tomorrow")
+
+
+# Rendered in the reader's language when shown, from the codes and numbers kept in ``params``.
+NOTIFICATION_TEXTS = {
+    NotificationKind.HANDOFF_NEW: _("New hand-off %(number)s for your office."),
+    NotificationKind.HANDOFF_ACCEPTED: _("%(number)s was accepted by the receiving office."),
+    NotificationKind.HANDOFF_DECLINED: _("%(number)s was declined: send the stage to another office."),
+    NotificationKind.HANDOFF_PROGRESS: _("New progress on %(number)s."),
+    NotificationKind.HANDOFF_COMPLETED: _("%(number)s was completed: %(outcome)s."),
+    NotificationKind.HANDOFF_WITHDRAWN: _("%(number)s was withdrawn by the sender."),
+    NotificationKind.OVERDUE_RESPOND: _("Overdue: %(number)s was not answered by %(date)s."),
+    NotificationKind.OVERDUE_COMPLETE: _("Overdue: %(number)s was not completed by %(date)s."),
+    NotificationKind.APPOINTMENT_TOMORROW: _("Tomorrow %(time)s: %(kind)s, case %(case)s."),
+}
+
+
 class Notification(models.Model):
-    """An in-app message to one user. Texts name records by number, never a person's details."""
+    """An in-app message to one user. It names records by number, never a person's details."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    message = models.CharField(max_length=300)
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    params = models.JSONField(default=dict)
     link = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -431,7 +458,20 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
 
     def __str__(self) -> str:
-        return f"{self.user_id}: {self.message[:40]}"
+        return f"{self.user_id}: {self.kind}"
+
+    @property
+    def text(self) -> str:
+        from rehab.dates import format_date
+
+        params = dict(self.params)
+        if "outcome" in params:
+            params["outcome"] = HandoffOutcome(params["outcome"]).label
+        if "kind" in params:
+            params["kind"] = AppointmentKind(params["kind"]).label
+        if "date" in params:
+            params["date"] = format_date(date.fromisoformat(params["date"]))
+        return str(NOTIFICATION_TEXTS[NotificationKind(self.kind)] % params)
 
 
 class AppointmentKind(models.TextChoices):
@@ -454,7 +494,9 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=AppointmentKind.choices)
     starts_at = models.DateTimeField(_("time"))
     place = models.CharField(_("place"), max_length=200, blank=True)
-    state = FSMField(_("state"), max_length=20, choices=AppointmentState.choices, default=AppointmentState.SCHEDULED, protected=True)
+    state = FSMField(
+        _("state"), max_length=20, choices=AppointmentState.choices, default=AppointmentState.SCHEDULED, protected=True
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(_("note"), blank=True)

@@ -17,6 +17,7 @@ from rehab.models import (
     Case,
     Handoff,
     Notification,
+    NotificationKind,
     Role,
     User,
 )
@@ -42,8 +43,9 @@ def appointment_schedule(
         raise ApplicationError(_("Choose the kind of appointment."), field="kind")
     if starts_at < timezone.now():
         raise ApplicationError(_("An appointment cannot be scheduled in the past."), field="starts_on")
-    appointment = Appointment.objects.create(case=case, handoff=handoff, kind=kind, starts_at=starts_at, place=place.strip(),
-                                             created_by=by)
+    appointment = Appointment.objects.create(
+        case=case, handoff=handoff, kind=kind, starts_at=starts_at, place=place.strip(), created_by=by
+    )
     audit_record(actor=by, action=AuditAction.CREATE, obj=appointment, detail={"case": case.pk, "kind": kind})
     return appointment
 
@@ -85,17 +87,20 @@ def appointment_reminders_send(*, today: datetime | None = None) -> int:
         notifications = []
         for appointment in due:
             local = timezone.localtime(appointment.starts_at)
-            message = str(
-                _("Tomorrow %(time)s: %(kind)s, case %(case)s.")
-                % {"time": local.strftime("%H:%M"), "kind": appointment.get_kind_display(), "case": appointment.case.number}
-            )
+            params = {"time": local.strftime("%H:%M"), "kind": appointment.kind, "case": appointment.case.number}
             recipients = {appointment.case.officer_id} - {None}
             if appointment.handoff_id:
                 recipients |= set(
-                    User.objects.filter(office_id=appointment.handoff.to_office_id, role=Role.AGENCY_STAFF, is_active=True)
-                    .values_list("pk", flat=True)
+                    User.objects.filter(
+                        office_id=appointment.handoff.to_office_id, role=Role.AGENCY_STAFF, is_active=True
+                    ).values_list("pk", flat=True)
                 )
-            notifications += [Notification(user_id=pk, message=message, link=f"/cases/{appointment.case_id}/") for pk in recipients]
+            notifications += [
+                Notification(
+                    user_id=pk, kind=NotificationKind.APPOINTMENT_TOMORROW, params=params, link=f"/cases/{appointment.case_id}/"
+                )
+                for pk in recipients
+            ]
             reminded += 1
         Notification.objects.bulk_create(notifications)
         Appointment.objects.filter(pk__in=[a.pk for a in due]).update(reminder_sent_at=timezone.now())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rehab.dates import format_date
 from rehab.exceptions import ApplicationError
 from rehab.models import (
     OPEN_HANDOFF_STATES,
@@ -38,6 +40,7 @@ from rehab.models import (
     LedgerStep,
     LegalBasis,
     Notification,
+    NotificationKind,
     PublicHoliday,
     Role,
     ServiceOffer,
@@ -86,7 +89,7 @@ def plan_proposed_domains(*, case: Case) -> list[str]:
         domain = STAGE_FOR_NEED[need.domain]
         if need.needs_stage and domain not in existing and domain not in wanted:
             wanted.append(domain)
-    return wanted
+    return sorted(wanted, key=StageDomain.values.index)
 
 
 def stage_add(*, case: Case, by: User, domain: str, goal: str) -> Stage:
@@ -148,8 +151,9 @@ def consent_record(*, case: Case, by: User, recipient_id: int, categories: list[
         raise ApplicationError(_("Choose what the person agreed to share."), field="categories")
     if given_on > timezone.localdate():
         raise ApplicationError(_("A consent cannot be dated in the future."), field="given_on")
-    consent = Consent.objects.create(person_id=case.person_id, recipient_id=recipient_id, categories=sorted(categories),
-                                     given_on=given_on, recorded_by=by)
+    consent = Consent.objects.create(
+        person_id=case.person_id, recipient_id=recipient_id, categories=sorted(categories), given_on=given_on, recorded_by=by
+    )
     audit_record(actor=by, action=AuditAction.CREATE, obj=consent, detail={"case": case.pk, "categories": sorted(categories)})
     return consent
 
@@ -218,12 +222,16 @@ def handoff_send(
             needs_consent = sensitive if offer.office.unit.is_state else shared_set | {"identity"}
             consent = None
             if needs_consent:
-                consent = consent_for(person_id=case.person_id, office_id=offer.office_id, categories=needs_consent - {"identity"})
+                consent = consent_for(
+                    person_id=case.person_id, office_id=offer.office_id, categories=needs_consent - {"identity"}
+                )
                 if consent is None:
                     if offer.office.unit.is_state:
                         raise ApplicationError(
-                            _("Offence and health details go only to a recipient the person has consented to. "
-                              "Record the person's consent for this office, or do not share them."),
+                            _(
+                                "Offence and health details go only to a recipient the person has consented to. "
+                                "Record the person's consent for this office, or do not share them."
+                            ),
                             field="shared",
                         )
                     raise ApplicationError(
@@ -269,7 +277,7 @@ def handoff_send(
                     "request_sha256": hashlib.sha256(request.strip().encode()).hexdigest(),
                 },
             )
-            _notify_office(handoff.to_office_id, _("New hand-off %(number)s for your office.") % {"number": handoff.number}, handoff)
+            _notify_office(handoff.to_office_id, NotificationKind.HANDOFF_NEW, handoff)
             audit_record(actor=by, action=AuditAction.CREATE, obj=handoff, detail={"case": case.pk, "to_office": offer.office_id})
             return handoff
     except IntegrityError:
@@ -311,7 +319,7 @@ def handoff_accept(*, handoff_id: int, by: User) -> Handoff:
         handoff.stage.start(by=by, description=handoff.number)
         handoff.stage.save()
         ledger_append(handoff=handoff, step=LedgerStep.ACCEPTED, actor=by, payload={})
-        _notify_sender(handoff, _("%(number)s was accepted by %(office)s.") % {"number": handoff.number, "office": handoff.to_office})
+        _notify_sender(handoff, NotificationKind.HANDOFF_ACCEPTED)
         audit_record(actor=by, action=AuditAction.TRANSITION, obj=handoff, detail={"transition": "accept"})
     return handoff
 
@@ -331,9 +339,13 @@ def handoff_decline(*, handoff_id: int, by: User, reason: str) -> Handoff:
         handoff.save()
         handoff.stage.return_to_plan(by=by, description=handoff.number)
         handoff.stage.save()
-        ledger_append(handoff=handoff, step=LedgerStep.DECLINED, actor=by,
-                      payload={"reason_sha256": hashlib.sha256(reason.strip().encode()).hexdigest()})
-        _notify_sender(handoff, _("%(number)s was declined: send the stage to another office.") % {"number": handoff.number})
+        ledger_append(
+            handoff=handoff,
+            step=LedgerStep.DECLINED,
+            actor=by,
+            payload={"reason_sha256": hashlib.sha256(reason.strip().encode()).hexdigest()},
+        )
+        _notify_sender(handoff, NotificationKind.HANDOFF_DECLINED)
         audit_record(actor=by, action=AuditAction.TRANSITION, obj=handoff, detail={"transition": "decline"})
     return handoff
 
@@ -349,10 +361,14 @@ def handoff_progress(*, handoff_id: int, by: User, text: str) -> HandoffNote:
         if handoff.state not in (HandoffState.SENT, HandoffState.ACCEPTED):
             raise _state_error(handoff)
         note = HandoffNote.objects.create(handoff=handoff, author=by, text=text.strip())
-        ledger_append(handoff=handoff, step=LedgerStep.PROGRESS, actor=by,
-                      payload={"note": note.pk, "text_sha256": hashlib.sha256(text.strip().encode()).hexdigest()})
+        ledger_append(
+            handoff=handoff,
+            step=LedgerStep.PROGRESS,
+            actor=by,
+            payload={"note": note.pk, "text_sha256": hashlib.sha256(text.strip().encode()).hexdigest()},
+        )
         if is_receiver:
-            _notify_sender(handoff, _("New progress on %(number)s.") % {"number": handoff.number})
+            _notify_sender(handoff, NotificationKind.HANDOFF_PROGRESS)
         audit_record(actor=by, action=AuditAction.CREATE, obj=note, detail={"handoff": handoff.pk})
     return note
 
@@ -373,8 +389,7 @@ def handoff_complete(*, handoff_id: int, by: User, outcome: str, note: str = "")
         handoff.stage.complete(by=by, description=handoff.number)
         handoff.stage.save()
         ledger_append(handoff=handoff, step=LedgerStep.COMPLETED, actor=by, payload={"outcome": outcome})
-        _notify_sender(handoff, _("%(number)s was completed: %(outcome)s.") % {"number": handoff.number,
-                                                                              "outcome": handoff.get_outcome_display()})
+        _notify_sender(handoff, NotificationKind.HANDOFF_COMPLETED, outcome=outcome)
         audit_record(actor=by, action=AuditAction.TRANSITION, obj=handoff, detail={"transition": "complete", "outcome": outcome})
     return handoff
 
@@ -399,16 +414,22 @@ def _withdraw(handoff: Handoff, *, by: User, reason: str) -> None:
     if handoff.stage.state in (StageState.REFERRED, StageState.IN_PROGRESS):
         handoff.stage.return_to_plan(by=by, description=handoff.number)
         handoff.stage.save()
-    ledger_append(handoff=handoff, step=LedgerStep.WITHDRAWN, actor=by,
-                  payload={"reason_sha256": hashlib.sha256(reason.encode()).hexdigest()})
-    _notify_office(handoff.to_office_id, _("%(number)s was withdrawn by the sender.") % {"number": handoff.number}, handoff)
+    ledger_append(
+        handoff=handoff,
+        step=LedgerStep.WITHDRAWN,
+        actor=by,
+        payload={"reason_sha256": hashlib.sha256(reason.encode()).hexdigest()},
+    )
+    _notify_office(handoff.to_office_id, NotificationKind.HANDOFF_WITHDRAWN, handoff)
     audit_record(actor=by, action=AuditAction.TRANSITION, obj=handoff, detail={"transition": "withdraw"})
 
 
 def handoffs_withdraw_for_ended_case(*, case: Case, by: User, reason: str) -> int:
     """A case that ends takes its open hand-offs with it (called inside the case's transaction)."""
     count = 0
-    for handoff in case.handoffs.select_for_update().select_related("stage").filter(state__in=[HandoffState.SENT, HandoffState.ACCEPTED]):
+    for handoff in (
+        case.handoffs.select_for_update().select_related("stage").filter(state__in=[HandoffState.SENT, HandoffState.ACCEPTED])
+    ):
         _withdraw(handoff, by=by, reason=reason or str(_("The case ended.")))
         count += 1
     return count
@@ -421,16 +442,23 @@ def _handoff_link(handoff: Handoff) -> str:
     return f"/handoffs/{handoff.pk}/"
 
 
-def _notify_office(office_id: int, message: Any, handoff: Handoff) -> None:
-    staff = User.objects.filter(office_id=office_id, role=Role.AGENCY_STAFF, is_active=True).values_list("pk", flat=True)
-    Notification.objects.bulk_create(Notification(user_id=pk, message=str(message), link=_handoff_link(handoff)) for pk in staff)
+def _notify(user_ids: Iterable[int], kind: str, handoff: Handoff, **params: Any) -> None:
+    Notification.objects.bulk_create(
+        Notification(user_id=pk, kind=kind, params={"number": handoff.number, **params}, link=_handoff_link(handoff))
+        for pk in set(user_ids)
+    )
 
 
-def _notify_sender(handoff: Handoff, message: Any) -> None:
-    recipients = {handoff.sender_id}
-    if handoff.case.officer_id:
-        recipients.add(handoff.case.officer_id)
-    Notification.objects.bulk_create(Notification(user_id=pk, message=str(message), link=_handoff_link(handoff)) for pk in recipients)
+def _notify_office(office_id: int, kind: str, handoff: Handoff) -> None:
+    _notify(
+        User.objects.filter(office_id=office_id, role=Role.AGENCY_STAFF, is_active=True).values_list("pk", flat=True),
+        kind,
+        handoff,
+    )
+
+
+def _notify_sender(handoff: Handoff, kind: str, **params: Any) -> None:
+    _notify({handoff.sender_id, handoff.case.officer_id} - {None}, kind, handoff, **params)
 
 
 # --- deadlines -----------------------------------------------------------------------------
@@ -450,7 +478,9 @@ def handoffs_escalate_overdue(*, today: date | None = None, chunk_size: int = 10
         (EscalationBreach.COMPLETE, "complete_by", Handoff.objects.overdue_completion(today)),
     ):
         already = Escalation.objects.filter(handoff_id=OuterRef("pk"), breach=breach, deadline=OuterRef(deadline_field))
-        pending = overdue.exclude(Exists(already)).order_by("pk").values_list("pk", "from_office_id", "to_office_id", deadline_field)
+        pending = (
+            overdue.exclude(Exists(already)).order_by("pk").values_list("pk", "from_office_id", "to_office_id", deadline_field)
+        )
         last_pk = 0
         while True:
             rows = list(pending.filter(pk__gt=last_pk)[:chunk_size])
@@ -486,14 +516,10 @@ def _escalate_chunk(breach: str, rows: list[tuple[int, int, int, date]]) -> list
         for pk, sender_office, receiver_office, deadline in rows:
             if pk not in mine:
                 continue
-            number = f"HO-{pk:08d}"
-            message = (
-                _("Overdue: %(number)s was not answered by %(date)s.")
-                if breach == EscalationBreach.RESPOND
-                else _("Overdue: %(number)s was not completed by %(date)s.")
-            ) % {"number": number, "date": deadline.isoformat()}
+            kind = NotificationKind.OVERDUE_RESPOND if breach == EscalationBreach.RESPOND else NotificationKind.OVERDUE_COMPLETE
+            params = {"number": f"HO-{pk:08d}", "date": deadline.isoformat()}
             for user_id in {*supervisors[sender_office], *heads[receiver_office]}:
-                notifications.append(Notification(user_id=user_id, message=str(message), link=f"/handoffs/{pk}/"))
+                notifications.append(Notification(user_id=user_id, kind=kind, params=params, link=f"/handoffs/{pk}/"))
             ledger_entries.append((pk, LedgerStep.ESCALATED, None, {"breach": breach, "deadline": deadline.isoformat()}))
         Notification.objects.bulk_create(notifications, batch_size=1000)
         ledger_append_many(ledger_entries)
@@ -522,12 +548,13 @@ def escalation_emails_send(*, escalation_ids: list[int]) -> int:
                 User.objects.filter(is_active=True)
                 .exclude(email="")
                 .filter(
-                    Q(role=Role.SUPERVISOR, office_id=handoff.from_office_id) | Q(is_office_head=True, office_id=handoff.to_office_id)
+                    Q(role=Role.SUPERVISOR, office_id=handoff.from_office_id)
+                    | Q(is_office_head=True, office_id=handoff.to_office_id)
                 )
                 .values_list("email", flat=True)
             )
             if recipients:
-                deadline = escalation.deadline.isoformat()
+                deadline = format_date(escalation.deadline)
                 subject = (
                     _("Overdue hand-off %(number)s: no answer by %(date)s")
                     if escalation.breach == EscalationBreach.RESPOND

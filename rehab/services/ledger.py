@@ -22,8 +22,16 @@ GENESIS = "0" * 64
 _LEDGER_LOCK = 724_001
 
 
-def _entry_hash(*, prev_hash: str, handoff_id: int, step: str, actor_id: int | None, actor_username: str,
-                at: datetime, payload: dict[str, Any]) -> str:
+def _entry_hash(
+    *,
+    prev_hash: str,
+    handoff_id: int,
+    step: str,
+    actor_id: int | None,
+    actor_username: str,
+    at: datetime,
+    payload: dict[str, Any],
+) -> str:
     content = json.dumps(
         {
             "prev": prev_hash,
@@ -72,11 +80,21 @@ def ledger_append_many(entries: Iterable[tuple[Handoff | int, str, Any, dict[str
         handoff_id = handoff if isinstance(handoff, int) else handoff.pk
         actor_id = actor.pk if actor is not None else None
         username = actor.get_username() if actor is not None else ""
-        entry_hash = _entry_hash(prev_hash=prev, handoff_id=handoff_id, step=step, actor_id=actor_id,
-                                 actor_username=username, at=now, payload=payload)
+        entry_hash = _entry_hash(
+            prev_hash=prev, handoff_id=handoff_id, step=step, actor_id=actor_id, actor_username=username, at=now, payload=payload
+        )
         rows.append(
-            TransactionEntry(handoff_id=handoff_id, step=step, actor_id=actor_id, actor_username=username, at=now,
-                             payload=payload, prev_hash=prev, entry_hash=entry_hash, signature=_sign(actor_id, entry_hash))
+            TransactionEntry(
+                handoff_id=handoff_id,
+                step=step,
+                actor_id=actor_id,
+                actor_username=username,
+                at=now,
+                payload=payload,
+                prev_hash=prev,
+                entry_hash=entry_hash,
+                signature=_sign(actor_id, entry_hash),
+            )
         )
         prev = entry_hash
     return TransactionEntry.objects.bulk_create(rows)
@@ -103,9 +121,18 @@ def ledger_verify(*, chunk_size: int = 5000) -> ChainReport:
     checked = 0
     for entry in TransactionEntry.objects.order_by("id").iterator(chunk_size=chunk_size):
         if entry.prev_hash != prev:
-            return ChainReport(checked, entry.pk, "it does not link to the entry before it: an entry before it was deleted or changed")
-        expected = _entry_hash(prev_hash=entry.prev_hash, handoff_id=entry.handoff_id, step=entry.step, actor_id=entry.actor_id,
-                               actor_username=entry.actor_username, at=entry.at, payload=entry.payload)
+            return ChainReport(
+                checked, entry.pk, "it does not link to the entry before it: an entry before it was deleted or changed"
+            )
+        expected = _entry_hash(
+            prev_hash=entry.prev_hash,
+            handoff_id=entry.handoff_id,
+            step=entry.step,
+            actor_id=entry.actor_id,
+            actor_username=entry.actor_username,
+            at=entry.at,
+            payload=entry.payload,
+        )
         if expected != entry.entry_hash:
             return ChainReport(checked, entry.pk, "its content was changed after it was written")
         if not hmac.compare_digest(_sign(entry.actor_id, entry.entry_hash), entry.signature):
@@ -119,8 +146,15 @@ def ledger_verify_handoff(*, handoff: Handoff) -> list[tuple[TransactionEntry, b
     """The entries of one hand-off, each with whether its own hash and signature hold (for the case page)."""
     result = []
     for entry in handoff.ledger.select_related("actor").order_by("id"):
-        expected = _entry_hash(prev_hash=entry.prev_hash, handoff_id=entry.handoff_id, step=entry.step, actor_id=entry.actor_id,
-                               actor_username=entry.actor_username, at=entry.at, payload=entry.payload)
+        expected = _entry_hash(
+            prev_hash=entry.prev_hash,
+            handoff_id=entry.handoff_id,
+            step=entry.step,
+            actor_id=entry.actor_id,
+            actor_username=entry.actor_username,
+            at=entry.at,
+            payload=entry.payload,
+        )
         intact = expected == entry.entry_hash and hmac.compare_digest(_sign(entry.actor_id, entry.entry_hash), entry.signature)
         result.append((entry, intact))
     return result

@@ -16,7 +16,7 @@ from rehab.services.cases import case_transition
 from tests.factories import make_case
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_threads_transition_the_same_case_one_wins_one_gets_the_conflict(officer, supervisor):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")

@@ -1,0 +1,89 @@
+"""The chained transaction record detects a row altered or deleted behind the application's back."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+
+from rehab.models import CaseState, TransactionEntry
+from rehab.models.audit import AppendOnlyError
+from rehab.services.handoffs import handoff_accept, handoff_progress, handoff_send
+from rehab.services.ledger import ledger_verify
+from tests.factories import make_case, make_stage, offer, partner_office
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def entries(officer, employment_staff):
+    case = make_case(officer=officer, state=CaseState.ACTIVE)
+    handoff = handoff_send(
+        stage_id=make_stage(case, by=officer).pk,
+        offer_id=offer(partner_office(), "job_placement").pk,
+        by=officer,
+        request="หางาน",
+        shared=["contact"],
+    )
+    handoff_accept(handoff_id=handoff.pk, by=employment_staff)
+    handoff_progress(handoff_id=handoff.pk, by=employment_staff, text="สัมภาษณ์แล้ว")
+    handoff_progress(handoff_id=handoff.pk, by=employment_staff, text="รอผล")
+    return list(TransactionEntry.objects.order_by("id"))
+
+
+def behind_the_back(sql: str, params: list) -> None:
+    """What a person with database access could do: switch the trigger off and write."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")  # a superuser skipping every trigger
+        cursor.execute(sql, params)
+
+
+def test_an_intact_record_verifies(entries, capsys):
+    assert ledger_verify().ok and ledger_verify().checked == 4
+    call_command("verify_audit_chain")
+    assert "4 entries verified" in capsys.readouterr().out
+
+
+def test_an_edited_row_is_the_first_broken_link(entries):
+    behind_the_back("UPDATE rehab_transactionentry SET payload = %s WHERE id = %s", ['{"outcome": "placed"}', entries[2].pk])
+    report = ledger_verify()
+    assert report.broken_at == entries[2].pk and "content was changed" in report.problem
+    with pytest.raises(SystemExit):
+        call_command("verify_audit_chain")
+
+
+def test_a_deleted_row_breaks_the_link_of_the_next(entries):
+    behind_the_back("DELETE FROM rehab_transactionentry WHERE id = %s", [entries[1].pk])
+    report = ledger_verify()
+    assert report.broken_at == entries[2].pk and "deleted or changed" in report.problem
+
+
+def test_a_recomputed_hash_without_the_key_fails_the_signature(entries):
+    from rehab.services.ledger import _entry_hash
+
+    entry = entries[3]
+    forged_payload = {"note": 999, "text_sha256": "0" * 64}
+    forged = _entry_hash(
+        prev_hash=entry.prev_hash,
+        handoff_id=entry.handoff_id,
+        step=entry.step,
+        actor_id=entry.actor_id,
+        actor_username=entry.actor_username,
+        at=entry.at,
+        payload=forged_payload,
+    )
+    behind_the_back(
+        "UPDATE rehab_transactionentry SET payload = %s, entry_hash = %s WHERE id = %s",
+        ['{"note": 999, "text_sha256": "' + "0" * 64 + '"}', forged, entry.pk],
+    )
+    report = ledger_verify()
+    assert report.broken_at == entry.pk and "signature" in report.problem
+
+
+def test_the_application_and_the_database_refuse_to_rewrite_entries(entries):
+    with pytest.raises(AppendOnlyError):
+        TransactionEntry.objects.filter(pk=entries[0].pk).update(step="declined")
+    if connection.vendor == "postgresql":
+        with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM rehab_transactionentry WHERE id = %s", [entries[0].pk])
