@@ -12,20 +12,55 @@ from django.db import migrations
 
 # unit, Thai name pattern ({th} = province; Bangkok gets its own), English pattern, [(service, respond, complete)]
 PARTNER_OFFICES = [
-    ("employment", "สำนักงานจัดหางานจังหวัด{th}", "สำนักงานจัดหางานกรุงเทพมหานคร", "{en} Provincial Employment Office",
-     [("job_placement", 3, 30)]),
-    ("skill-development", "สำนักงานพัฒนาฝีมือแรงงาน{th}", "สถาบันพัฒนาฝีมือแรงงาน กรุงเทพมหานคร", "{en} Skill Development Office",
-     [("vocational_training", 5, 60)]),
-    ("learning", "สำนักงานส่งเสริมการเรียนรู้จังหวัด{th}", "สำนักงานส่งเสริมการเรียนรู้กรุงเทพมหานคร",
-     "{en} Learning Encouragement Office", [("education", 5, 60)]),
-    ("dopa", "ที่ทำการปกครองจังหวัด{th}", "สำนักทะเบียนกลาง กรุงเทพมหานคร", "{en} Provincial Administration Office",
-     [("id_card", 3, 15), ("house_registration", 3, 30)]),
-    ("dsdw", "สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัด{th}", "ศูนย์บริการคนไร้ที่พึ่ง กรุงเทพมหานคร",
-     "{en} Social Development and Human Security Office", [("welfare_grant", 5, 30), ("shelter", 2, 15)]),
-    ("justice-fund", "สำนักงานยุติธรรมจังหวัด{th}", "สำนักงานกองทุนยุติธรรม กรุงเทพมหานคร", "{en} Provincial Justice Office",
-     [("legal_aid", 5, 30), ("bail", 2, 10)]),
-    ("medical-services", "โรงพยาบาลประจำจังหวัด{th} (คลินิกบำบัดยาเสพติด)", "สถาบันบำบัดรักษาและฟื้นฟูผู้ติดยาเสพติดแห่งชาติบรมราชชนนี",
-     "{en} Provincial Hospital drug clinic", [("health_screening", 3, 30), ("drug_treatment", 3, 120), ("mental_health", 5, 90)]),
+    (
+        "employment",
+        "สำนักงานจัดหางานจังหวัด{th}",
+        "สำนักงานจัดหางานกรุงเทพมหานคร",
+        "{en} Provincial Employment Office",
+        [("job_placement", 3, 30)],
+    ),
+    (
+        "skill-development",
+        "สำนักงานพัฒนาฝีมือแรงงาน{th}",
+        "สถาบันพัฒนาฝีมือแรงงาน กรุงเทพมหานคร",
+        "{en} Skill Development Office",
+        [("vocational_training", 5, 60)],
+    ),
+    (
+        "learning",
+        "สำนักงานส่งเสริมการเรียนรู้จังหวัด{th}",
+        "สำนักงานส่งเสริมการเรียนรู้กรุงเทพมหานคร",
+        "{en} Learning Encouragement Office",
+        [("education", 5, 60)],
+    ),
+    (
+        "dopa",
+        "ที่ทำการปกครองจังหวัด{th}",
+        "สำนักทะเบียนกลาง กรุงเทพมหานคร",
+        "{en} Provincial Administration Office",
+        [("id_card", 3, 15), ("house_registration", 3, 30)],
+    ),
+    (
+        "dsdw",
+        "สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัด{th}",
+        "ศูนย์บริการคนไร้ที่พึ่ง กรุงเทพมหานคร",
+        "{en} Social Development and Human Security Office",
+        [("welfare_grant", 5, 30), ("shelter", 2, 15)],
+    ),
+    (
+        "justice-fund",
+        "สำนักงานยุติธรรมจังหวัด{th}",
+        "สำนักงานกองทุนยุติธรรม กรุงเทพมหานคร",
+        "{en} Provincial Justice Office",
+        [("legal_aid", 5, 30), ("bail", 2, 10)],
+    ),
+    (
+        "medical-services",
+        "โรงพยาบาลประจำจังหวัด{th} (คลินิกบำบัดยาเสพติด)",
+        "สถาบันบำบัดรักษาและฟื้นฟูผู้ติดยาเสพติดแห่งชาติบรมราชชนนี",
+        "{en} Provincial Hospital drug clinic",
+        [("health_screening", 3, 30), ("drug_treatment", 3, 120), ("mental_health", 5, 90)],
+    ),
 ]
 PROBATION_SERVICES = [("behaviour_programme", 5, 90)]
 
