@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -61,6 +62,14 @@ def _case_or_404(request: AuthenticatedRequest, pk: int, *, for_update: bool = F
         )
         raise Http404(_("No such case in your caseload."))
     return case
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The ``next`` the form carried, if it points back into this site; otherwise ``default``."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
 
 
 def _apply_error(form: Any, error: ApplicationError) -> None:
@@ -319,7 +328,7 @@ def case_reassign_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             )
     else:
         messages.error(request, _("Choose an active officer of this case's office."))
-    return redirect(request.POST.get("next") or reverse("office"))
+    return redirect(safe_next(request, reverse("office")))
 
 
 @login_required

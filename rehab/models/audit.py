@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", _("Logged in")
     LOGIN_FAILED = "login_failed", _("Failed login")
     LOGOUT = "logout", _("Logged out")
+    EXPORT = "export", _("Exported")
 
 
 class AuditOutcome(models.TextChoices):

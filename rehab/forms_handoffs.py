@@ -1,0 +1,91 @@
+"""Forms of the plan, hand-offs, consents and appointments."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rehab.forms import EraDateField
+from rehab.models import AppointmentKind, HandoffOutcome, Office, ServiceOffer, ShareCategory, StageDomain
+
+
+class StageForm(forms.Form):
+    domain = forms.ChoiceField(label=_("Domain"), choices=StageDomain.choices)
+    goal = forms.CharField(label=_("Goal"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give a reason: it is kept in the record.")},
+    )
+
+
+class OfferChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.office.name} — {obj.get_service_display()} ({_('answer within %(days)d working days') % {'days': obj.respond_days}})"
+
+
+class HandoffSendForm(forms.Form):
+    offer = OfferChoiceField(
+        label=_("Office and service"), queryset=ServiceOffer.objects.none(), empty_label=None, widget=forms.RadioSelect
+    )
+    request = forms.CharField(
+        label=_("What do you ask the office to do?"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    shared = forms.MultipleChoiceField(
+        label=_("What is shared besides the name, date of birth and national ID"),
+        choices=ShareCategory.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Offence and health details go only to an office the person has consented to."),
+    )
+    respond_by = EraDateField(label=_("Answer by"), required=False, help_text=_("Empty: the office's standard deadline."))
+    complete_by = EraDateField(label=_("Complete by"), required=False, help_text=_("Empty: the office's standard deadline."))
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, offers: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        if offers is not None:
+            self.fields["offer"].queryset = offers  # type: ignore[attr-defined]
+
+
+class ProgressForm(forms.Form):
+    text = forms.CharField(label=_("Progress"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CompleteForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", "—"), *HandoffOutcome.choices])
+    note = forms.CharField(label=_("Note"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ConsentForm(forms.Form):
+    recipient = forms.ModelChoiceField(label=_("Recipient office"), queryset=Office.objects.none())
+    categories = forms.MultipleChoiceField(
+        label=_("What the person agrees to share"), choices=ShareCategory.choices, widget=forms.CheckboxSelectMultiple
+    )
+    given_on = EraDateField(label=_("Given on"))
+
+    def __init__(self, *args: Any, offices: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("given_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        if offices is not None:
+            self.fields["recipient"].queryset = offices  # type: ignore[attr-defined]
+
+
+class AppointmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=AppointmentKind.choices)
+    starts_on = EraDateField(label=_("Date"))
+    starts_time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+
+    def starts_at(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.cleaned_data["starts_on"], self.cleaned_data["starts_time"]))

@@ -1,0 +1,127 @@
+"""Reads for the plan and the hand-offs: the inbox, the sender's list, and what a recipient may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from rehab.models import (
+    SERVICES_FOR_STAGE,
+    Handoff,
+    HandoffState,
+    NeedDomain,
+    ServiceOffer,
+    ShareCategory,
+    Stage,
+)
+
+INBOX_TABS = ("new", "overdue", "accepted", "done")
+
+
+def inbox(*, user: Any, tab: str, today: date | None = None) -> QuerySet[Handoff]:
+    """A receiving office's hand-offs: new (waiting for an answer), overdue, accepted, done."""
+    today = today or timezone.localdate()
+    handoffs = Handoff.objects.visible_to(user).select_related("from_office", "case__person")
+    if tab == "overdue":
+        return handoffs.filter(
+            Q(state=HandoffState.SENT, respond_by__lt=today) | Q(state=HandoffState.ACCEPTED, complete_by__lt=today)
+        ).order_by("respond_by", "id")
+    if tab == "accepted":
+        return handoffs.filter(state=HandoffState.ACCEPTED).order_by("complete_by", "id")
+    if tab == "done":
+        return handoffs.filter(state__in=[HandoffState.COMPLETED, HandoffState.DECLINED, HandoffState.WITHDRAWN]).order_by(
+            "-closed_at", "-id"
+        )
+    return handoffs.filter(state=HandoffState.SENT).order_by("respond_by", "id")
+
+
+def inbox_counts(*, user: Any, today: date | None = None) -> dict[str, int]:
+    today = today or timezone.localdate()
+    from django.db.models import Count
+
+    counts = Handoff.objects.visible_to(user).aggregate(
+        new=Count("pk", filter=Q(state=HandoffState.SENT)),
+        overdue=Count(
+            "pk", filter=Q(state=HandoffState.SENT, respond_by__lt=today) | Q(state=HandoffState.ACCEPTED, complete_by__lt=today)
+        ),
+        accepted=Count("pk", filter=Q(state=HandoffState.ACCEPTED)),
+    )
+    return counts
+
+
+def sender_handoffs(*, user: Any, state: str = "") -> QuerySet[Handoff]:
+    handoffs = Handoff.objects.visible_to(user).select_related("to_office", "case__person", "stage")
+    if state == "open":
+        handoffs = handoffs.filter(state__in=[HandoffState.SENT, HandoffState.ACCEPTED])
+    elif state in HandoffState.values:
+        handoffs = handoffs.filter(state=state)
+    return handoffs.order_by("-sent_at", "-id")
+
+
+def catalogue_for_stage(*, stage: Stage, province_code: str | None = None) -> QuerySet[ServiceOffer]:
+    """The offices that offer a service for this stage, in one province (the case office's by default)."""
+    province_code = province_code or stage.case.office.province_id
+    return (
+        ServiceOffer.objects.filter(service__in=SERVICES_FOR_STAGE[stage.domain], active=True, office__province_id=province_code)
+        .select_related("office", "office__unit")
+        .order_by("office__unit_id", "service")
+    )
+
+
+@dataclass
+class Projection:
+    """What the receiving office sees of the person: identity always, the rest only as shared and allowed."""
+
+    name: str
+    date_of_birth: date
+    national_id: str
+    contact: dict[str, str] | None = None
+    need: dict[str, str] | None = None
+    offence: dict[str, Any] | None = None
+    health: dict[str, str] | None = None
+    withheld: list[str] = field(default_factory=list)
+
+
+STAGE_NEED = {
+    "education": NeedDomain.EDUCATION,
+    "employment": NeedDomain.WORK,
+    "health": NeedDomain.HEALTH,
+    "welfare": NeedDomain.HOUSING,
+    "documents": NeedDomain.DOCUMENTS,
+    "legal_aid": NeedDomain.LEGAL_AID,
+}
+
+
+def handoff_projection(handoff: Handoff) -> Projection:
+    case = handoff.case
+    person = case.person
+    shared = set(handoff.shared)
+    consent_holds = handoff.consent is not None and handoff.consent.is_active
+    projection = Projection(name=person.full_name, date_of_birth=person.date_of_birth, national_id=person.national_id)
+    if ShareCategory.CONTACT in shared:
+        projection.contact = {"phone": person.phone, "district": str(person.home_district or "")}
+    assessment = case.assessments.filter(finished_at__isnull=False).prefetch_related("needs").first()
+    needs = {need.domain: need for need in assessment.needs.all()} if assessment else {}
+    domain = STAGE_NEED.get(handoff.stage.domain)
+    if ShareCategory.NEEDS in shared and domain in needs and domain != NeedDomain.HEALTH:
+        projection.need = {"level": needs[domain].get_level_display(), "note": needs[domain].note}
+    for category in (ShareCategory.OFFENCE, ShareCategory.HEALTH):
+        if category in shared and not (consent_holds and category in handoff.consent.categories):  # type: ignore[union-attr]
+            projection.withheld.append(str(category.label))
+    if ShareCategory.OFFENCE in shared and str(ShareCategory.OFFENCE.label) not in projection.withheld:
+        projection.offence = {
+            "category": case.get_offence_category_display(),
+            "sentence_months": case.sentence_months,
+            "release_type": case.get_release_type_display(),
+        }
+    if (
+        ShareCategory.HEALTH in shared
+        and str(ShareCategory.HEALTH.label) not in projection.withheld
+        and NeedDomain.HEALTH in needs
+    ):
+        projection.health = {"level": needs[NeedDomain.HEALTH].get_level_display(), "note": needs[NeedDomain.HEALTH].note}
+    return projection
