@@ -30,7 +30,8 @@ class ReasonForm(forms.Form):
 
 class OfferChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.office.name} — {obj.get_service_display()} ({_('answer within %(days)d working days') % {'days': obj.respond_days}})"
+        deadline = _("answer within %(days)d working days") % {"days": obj.respond_days}
+        return f"{obj.office.name} — {obj.get_service_display()} ({deadline})"
 
 
 class HandoffSendForm(forms.Form):
