@@ -12,8 +12,16 @@ from django_fsm import FSMFieldMixin
 MACHINES: list[tuple[str, str, str]] = [
     ("rehab.Case", "state", ""),
     ("rehab.Stage", "state", "follows its hand-offs; the officer discontinues (rehab/services/handoffs.py)"),
-    ("rehab.Handoff", "state", "sender's side: send, withdraw; receiving office: accept, decline, complete (rehab/services/handoffs.py)"),
-    ("rehab.Appointment", "state", "the case's officer or supervisor; the receiving office for its own (rehab/services/appointments.py)"),
+    (
+        "rehab.Handoff",
+        "state",
+        "sender's side: send, withdraw; receiving office: accept, decline, complete (rehab/services/handoffs.py)",
+    ),
+    (
+        "rehab.Appointment",
+        "state",
+        "the case's officer or supervisor; the receiving office for its own (rehab/services/appointments.py)",
+    ),
 ]
 
 

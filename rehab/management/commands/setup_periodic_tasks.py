@@ -18,9 +18,16 @@ class Command(BaseCommand):
         declared = set()
         for job in PERIODIC_JOBS:
             schedule, _ = CrontabSchedule.objects.get_or_create(
-                minute=job.minute, hour=job.hour, day_of_week="*", day_of_month="*", month_of_year="*", timezone=settings.TIME_ZONE
+                minute=job.minute,
+                hour=job.hour,
+                day_of_week="*",
+                day_of_month="*",
+                month_of_year="*",
+                timezone=settings.TIME_ZONE,
             )
-            PeriodicTask.objects.update_or_create(name=job.name, defaults={"task": job.task, "crontab": schedule, "enabled": True})
+            PeriodicTask.objects.update_or_create(
+                name=job.name, defaults={"task": job.task, "crontab": schedule, "enabled": True}
+            )
             declared.add(job.name)
         # Jobs that were removed from the code are disabled, not deleted, so their history stays readable.
         stale = PeriodicTask.objects.filter(task__startswith="rehab.").exclude(name__in=declared).update(enabled=False)
