@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from rehab.models import Agency, AuditEvent, District, Office, Province, Region, Unit, User
 
@@ -18,7 +19,7 @@ class RoleUserAdmin(UserAdmin):
     list_filter = ("role", "is_active", "office__unit")
     search_fields = ("username", "first_name", "last_name", "email")
     autocomplete_fields = ("office",)
-    fieldsets = (*UserAdmin.fieldsets, ("Role", {"fields": ("role", "office")}))  # type: ignore[misc]
+    fieldsets = (*UserAdmin.fieldsets, (_("Role"), {"fields": ("role", "office", "is_office_head")}))  # type: ignore[misc]
 
 
 @admin.register(Region)

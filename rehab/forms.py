@@ -84,17 +84,17 @@ class IntakeForm(forms.Form):
     first_name_en = forms.CharField(label=_("First name (Latin script)"), max_length=100, required=False)
     last_name_en = forms.CharField(label=_("Last name (Latin script)"), max_length=100, required=False)
     date_of_birth = EraDateField(label=_("Date of birth"))
-    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices])
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     home_district = forms.ModelChoiceField(
         label=_("Home district"),
         queryset=District.objects.select_related("province").order_by("province__name_th", "name_th"),
         required=False,
     )
-    release_type = forms.ChoiceField(label=_("Release type"), choices=ReleaseType.choices)
+    release_type = forms.ChoiceField(label=_("Release type"), choices=[("", "—"), *ReleaseType.choices])
     release_date = EraDateField(label=_("Release date"))
     facility = forms.CharField(label=_("Released from (facility)"), max_length=200, required=False)
-    offence_category = forms.ChoiceField(label=_("Offence category"), choices=OffenceCategory.choices)
+    offence_category = forms.ChoiceField(label=_("Offence category"), choices=[("", "—"), *OffenceCategory.choices])
     sentence_months = forms.IntegerField(label=_("Sentence (months)"), min_value=0, max_value=1200)
     prior_convictions = forms.IntegerField(label=_("Prior convictions"), min_value=0, max_value=200, initial=0)
     supervision_end_date = EraDateField(label=_("Supervision ends"), required=False)

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -28,9 +29,16 @@ from rehab.forms import (
     ReassignForm,
     TransitionForm,
 )
-from rehab.models import OPEN_STATES, AuditAction, AuditEvent, AuditOutcome, Case, Role, User
+from rehab.models import OPEN_STATES, AuditAction, AuditEvent, AuditOutcome, Case, NeedDomain, NeedLevel, Role, User
 from rehab.selectors import case_timeline, caseload, office_officer_loads, office_officers
-from rehab.services.assessments import NeedInput, assessment_current, assessment_draft_get_or_start, assessment_save
+from rehab.services.assessments import (
+    NeedInput,
+    assessment_check_may_assess,
+    assessment_current,
+    assessment_draft,
+    assessment_draft_get_or_start,
+    assessment_save,
+)
 from rehab.services.audit import audit_record
 from rehab.services.cases import (
     case_close,
@@ -52,7 +60,7 @@ class AuthenticatedRequest(HttpRequest):
 def _case_or_404(request: AuthenticatedRequest, pk: int, *, for_update: bool = False) -> Case:
     case = (
         Case.objects.visible_to(request.user)
-        .select_related("person", "office", "officer", "person__home_district")
+        .select_related("person", "office", "officer", "person__home_district__province")
         .filter(pk=pk)
         .first()
     )
@@ -249,20 +257,30 @@ def note_add_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def assessment_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = _case_or_404(request, pk)
     try:
-        draft = assessment_draft_get_or_start(case=case, by=request.user)
+        assessment_check_may_assess(case=case, by=request.user)
     except ApplicationError as error:
         messages.error(request, str(error.message))
         return redirect("case_detail", pk=case.pk)
-    initial: dict[str, Any] = {"assessed_on": draft.assessed_on, "summary": draft.summary}
-    for need in draft.needs.all():
-        initial.update(
-            {f"{need.domain}-level": need.level, f"{need.domain}-needs_stage": need.needs_stage, f"{need.domain}-note": need.note}
-        )
+    # Opening the page writes nothing: the draft is created by the first save.
+    draft = assessment_draft(case=case)
+    initial: dict[str, Any] = {
+        "assessed_on": timezone.localdate(),
+        **{f"{domain}-level": NeedLevel.NONE for domain in NeedDomain.values},
+    }
+    if draft is not None:
+        initial.update({"assessed_on": draft.assessed_on, "summary": draft.summary})
+        for need in draft.needs.all():
+            initial.update(
+                {
+                    f"{need.domain}-level": need.level,
+                    f"{need.domain}-needs_stage": need.needs_stage,
+                    f"{need.domain}-note": need.note,
+                }
+            )
     form = AssessmentForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        from rehab.models import NeedDomain
-
+        draft = assessment_draft_get_or_start(case=case, by=request.user)
         needs = {
             domain: NeedInput(
                 level=data[f"{domain}-level"], needs_stage=data[f"{domain}-needs_stage"], note=data[f"{domain}-note"]

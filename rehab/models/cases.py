@@ -425,6 +425,10 @@ class Assessment(models.Model):
     def is_finished(self) -> bool:
         return self.finished_at is not None
 
+    def needs_in_order(self) -> list[AssessmentNeed]:
+        """The needs in the order of the form (education first), not alphabetically by code."""
+        return sorted(self.needs.all(), key=lambda need: NeedDomain.values.index(need.domain))
+
 
 class AssessmentNeed(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="needs")

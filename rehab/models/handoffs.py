@@ -229,6 +229,9 @@ class Consent(models.Model):
     def is_active(self) -> bool:
         return self.withdrawn_at is None
 
+    def category_labels(self) -> list[str]:
+        return [str(ShareCategory(code).label) for code in self.categories if code in ShareCategory.values]
+
 
 class HandoffState(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -334,6 +337,9 @@ class Handoff(ConcurrentTransitionMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_HANDOFF_STATES
+
+    def shared_labels(self) -> list[str]:
+        return [str(ShareCategory(code).label) for code in self.shared if code in ShareCategory.values]
 
     def overdue(self, today: date | None = None) -> str:
         """'respond' or 'complete' when a deadline has passed, else ''. Derived, never stored."""

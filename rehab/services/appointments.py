@@ -59,7 +59,7 @@ def appointment_mark(*, appointment_id: int, by: User, mark: str, note: str = ""
             raise ApplicationError(_("Only the case's officer, its office's supervisor or the receiving office may do this."))
         if appointment.state != AppointmentState.SCHEDULED:
             raise ApplicationError(
-                _("This appointment is already marked %(state)s.") % {"state": appointment.get_state_display().lower()}
+                _("This appointment is already marked “%(state)s”.") % {"state": appointment.get_state_display()}
             )
         if mark in ("attend", "miss") and appointment.starts_at > timezone.now():
             raise ApplicationError(_("An appointment can be marked attended or missed only once its time has come."))

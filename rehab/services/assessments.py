@@ -23,7 +23,7 @@ class NeedInput:
     note: str = ""
 
 
-def _check_may_assess(*, case: Case, by: User) -> None:
+def assessment_check_may_assess(*, case: Case, by: User) -> None:
     if not by.has_perm("rehab.work_on_case", case):
         raise ApplicationError(_("Only the case's officer or the supervisor of its office may assess it."))
     if case.state == CaseState.INTAKE:
@@ -32,13 +32,17 @@ def _check_may_assess(*, case: Case, by: User) -> None:
         raise ApplicationError(_("A case that is no longer open cannot be assessed."))
 
 
+def assessment_draft(*, case: Case) -> Assessment | None:
+    return case.assessments.filter(finished_at__isnull=True).prefetch_related("needs").first()
+
+
 def assessment_current(*, case: Case) -> Assessment | None:
     return case.assessments.prefetch_related("needs").select_related("author").first()
 
 
 def assessment_draft_get_or_start(*, case: Case, by: User) -> Assessment:
     """The case's draft assessment, started now (every domain at "no need") if there is none."""
-    _check_may_assess(case=case, by=by)
+    assessment_check_may_assess(case=case, by=by)
     with transaction.atomic():
         draft = case.assessments.select_for_update().filter(finished_at__isnull=True).first()
         if draft is not None:
@@ -61,7 +65,7 @@ def assessment_save(
     finish: bool,
 ) -> Assessment:
     case = assessment.case
-    _check_may_assess(case=case, by=by)
+    assessment_check_may_assess(case=case, by=by)
     if assessed_on > timezone.localdate():
         raise ApplicationError(_("The assessment date cannot be in the future."), field="assessed_on")
     if assessed_on < case.release_date - timedelta(days=365):

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rehab.dates import format_date
 from rehab.exceptions import ApplicationError, CaseChanged, TransitionRefused
 from rehab.models import (
     CASE_TRANSITIONS,
@@ -193,7 +194,7 @@ def case_record_reoffence(
             case = _lock_case(case_id=case_id, expected_version=expected_version)
             if offence_date <= case.release_date:
                 raise ApplicationError(
-                    _("The new offence must be dated after the release (%(date)s).") % {"date": case.release_date.isoformat()},
+                    _("The new offence must be dated after the release (%(date)s).") % {"date": format_date(case.release_date)},
                     field="offence_date",
                 )
             if offence_date > timezone.localdate():

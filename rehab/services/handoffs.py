@@ -303,7 +303,7 @@ def _check_receiver(handoff: Handoff, by: User) -> None:
 
 def _state_error(handoff: Handoff) -> ApplicationError:
     return ApplicationError(
-        _("This hand-off is already %(state)s; nothing was changed.") % {"state": handoff.get_state_display().lower()}
+        _("This hand-off is already “%(state)s”; nothing was changed.") % {"state": handoff.get_state_display()}
     )
 
 

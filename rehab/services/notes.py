@@ -25,7 +25,7 @@ def note_add(*, case: Case, by: User, kind: str, contacted_at: datetime, text: s
     if not text.strip():
         raise ApplicationError(_("Write what happened."), field="text")
     if contacted_at > timezone.now() + CLOCK_SKEW:
-        raise ApplicationError(_("The contact time cannot be in the future."), field="contacted_at")
+        raise ApplicationError(_("The contact time cannot be in the future."), field="contacted_time")
     with transaction.atomic():
         note = ContactNote.objects.create(case=case, author=by, kind=kind, contacted_at=contacted_at, text=text.strip())
         # Notes do not conflict with state changes, so this update does not bump the case version.

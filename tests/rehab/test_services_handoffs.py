@@ -199,9 +199,9 @@ class TestReceiving:
         handoff = send(stage, officer)
         handoff_accept(handoff_id=handoff.pk, by=employment_staff)
         handoff_complete(handoff_id=handoff.pk, by=employment_staff, outcome="placed")
-        with pytest.raises(ApplicationError, match="already completed"):
+        with pytest.raises(ApplicationError, match="already “Completed”"):
             handoff_complete(handoff_id=handoff.pk, by=colleague_at_unit, outcome="not_achieved")
-        with pytest.raises(ApplicationError, match="already completed"):
+        with pytest.raises(ApplicationError, match="already “Completed”"):
             handoff_withdraw(handoff_id=handoff.pk, by=officer, reason="x")
         assert Handoff.objects.get(pk=handoff.pk).outcome == "placed"
 

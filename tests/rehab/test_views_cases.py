@@ -233,6 +233,13 @@ class TestAssessmentPage:
         assert response.status_code == 400
         assert "family-needs_stage" in response.context["form"].errors
 
+    def test_opening_the_assessment_page_writes_nothing(self, client, officer):
+        case = make_case(officer=officer, state=CaseState.ASSESSMENT)
+        client.force_login(officer)
+        assert client.get(reverse("case_assessment", args=[case.pk])).status_code == 200
+        assert not Assessment.objects.exists()
+        assert not AuditEvent.objects.filter(action="create").exists()
+
     def test_an_intake_case_must_start_the_assessment_first(self, client, officer):
         case = make_case(officer=officer)
         client.force_login(officer)
@@ -291,3 +298,12 @@ class TestOfficePage:
     def test_an_officer_cannot_open_the_office_page(self, client, officer):
         client.force_login(officer)
         assert client.get(reverse("office")).status_code == 403
+
+
+def test_thai_is_the_default_whatever_the_browser_asks_and_english_is_one_click_away(client, officer):
+    client.cookies.pop("django_language", None)
+    client.force_login(officer)
+    page = client.get(reverse("caseload"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="th"' in page
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("caseload")})
+    assert 'lang="en"' in client.get(reverse("caseload")).content.decode()

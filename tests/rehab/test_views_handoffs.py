@@ -176,7 +176,7 @@ class TestPages:
         assert client.post(url("complete"), {"outcome": "placed", "note": "เริ่มงานแล้ว"}).status_code == 302
         assert handoff.stage.__class__.objects.get(pk=handoff.stage_id).state == StageState.COMPLETED
         response = client.post(url("complete"), {"outcome": "placed"})
-        assert response.status_code == 409 and "already completed" in response.content.decode()
+        assert response.status_code == 409 and "already “Completed”" in response.content.decode()
         client.force_login(officer)
         html = client.get(reverse("case_plan", args=[handoff.case_id])).content.decode()
         assert "stage-completed" in html
