@@ -4,16 +4,31 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
-from rehab.models import OPEN_STATES, Case, CaseState, Role, User
+from rehab.models import (
+    OPEN_STATES,
+    Appointment,
+    AppointmentState,
+    Case,
+    CaseState,
+    Handoff,
+    HandoffState,
+    Role,
+    Stage,
+    StageState,
+    User,
+)
 
+# The caseload flags a person who missed an appointment within this window.
+MISSED_APPOINTMENT_WINDOW = timedelta(days=60)
 _CASE_NUMBER = re.compile(r"^\s*KKD-?0*(\d{1,12})\s*$", re.IGNORECASE)
 _SORTS: dict[str, list[Any]] = {
     "-release_date": ["-release_date", "-id"],
@@ -26,7 +41,10 @@ _SORTS: dict[str, list[Any]] = {
 
 def caseload(*, user: Any, query: str = "", state: str = "", sort: str = "") -> QuerySet[Case]:
     """The cases a user may see, searched, filtered and sorted: one query, whatever the size."""
-    cases = Case.objects.visible_to(user).select_related("person", "officer")
+    missed = Appointment.objects.filter(
+        case_id=OuterRef("pk"), state=AppointmentState.MISSED, starts_at__gte=timezone.now() - MISSED_APPOINTMENT_WINDOW
+    )
+    cases = Case.objects.visible_to(user).select_related("person", "officer").annotate(missed_recently=Exists(missed))
     query = query.strip()
     if query:
         digits = query.replace("-", "").replace(" ", "")
@@ -101,6 +119,40 @@ def case_timeline(*, case: Case) -> list[TimelineEntry]:
                     by=str(assessment.author),
                 )
             )
+    stage_labels, handoff_labels = dict(StageState.choices), dict(HandoffState.choices)
+    stages = {stage.pk: stage for stage in case.stages.all()}
+    handoffs = {handoff.pk: handoff for handoff in case.handoffs.select_related("to_office")}
+    for log in StateLog.objects.filter(
+        Q(content_type=ContentType.objects.get_for_model(Stage), object_id__in=list(stages))
+        | Q(content_type=ContentType.objects.get_for_model(Handoff), object_id__in=list(handoffs))
+    ).select_related("by", "content_type"):
+        if log.content_type.model == "stage":
+            stage = stages[log.object_id]
+            title = _("Stage %(domain)s: %(state)s") % {
+                "domain": stage.get_domain_display(),
+                "state": stage_labels.get(log.state, log.state),
+            }
+            kind, body = "stage", ""
+        else:
+            handoff = handoffs[log.object_id]
+            title = _("Hand-off %(number)s to %(office)s: %(state)s") % {
+                "number": handoff.number,
+                "office": handoff.to_office.name,
+                "state": handoff_labels.get(log.state, log.state),
+            }
+            kind, body = "handoff", log.description or ""
+        entries.append(TimelineEntry(at=log.timestamp, kind=kind, title=title, body=body, by=str(log.by) if log.by else ""))
+    for appointment in case.appointments.select_related("created_by"):
+        entries.append(
+            TimelineEntry(
+                at=appointment.starts_at,
+                kind="appointment",
+                title=_("Appointment: %(kind)s (%(state)s)")
+                % {"kind": appointment.get_kind_display(), "state": appointment.get_state_display()},
+                body=appointment.place,
+                by=str(appointment.created_by),
+            )
+        )
     for reoffence in case.reoffences.select_related("recorded_by"):
         entries.append(
             TimelineEntry(

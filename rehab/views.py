@@ -29,6 +29,7 @@ from rehab.forms import (
     ReassignForm,
     TransitionForm,
 )
+from rehab.forms_handoffs import AppointmentForm
 from rehab.models import OPEN_STATES, AuditAction, AuditEvent, AuditOutcome, Case, NeedDomain, NeedLevel, Role, User
 from rehab.selectors import case_timeline, caseload, office_officer_loads, office_officers
 from rehab.services.assessments import (
@@ -95,6 +96,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         return redirect("office")
     if role in (Role.AUDITOR, Role.ADMIN):
         return redirect("audit_trail")
+    if role == Role.AGENCY_STAFF and request.user.office_id:
+        return redirect("inbox")
     return render(request, "rehab/home.html")
 
 
@@ -172,6 +175,10 @@ def _render_case(request: AuthenticatedRequest, case: Case, *, status: int = 200
         "note_form": forms.pop("note_form", None) or ContactNoteForm.fresh(),
         "may_work": request.user.has_perm("rehab.work_on_case", case),
         "open_transition": forms.pop("open_transition", ""),
+        "stages": case.stages.prefetch_related("handoffs__to_office").order_by("domain"),
+        "appointments": case.appointments.order_by("-starts_at")[:20],
+        "appointment_form": AppointmentForm(initial={"kind": "report_in"}),
+        "appointment_marks": [("attend", _("Attended")), ("miss", _("Missed")), ("cancel", _("Cancelled"))],
     }
     return render(request, "rehab/case_detail.html", context, status=status)
 

@@ -54,7 +54,7 @@ def appointment_mark(*, appointment_id: int, by: User, mark: str, note: str = ""
     if mark not in MARKS:
         raise ApplicationError(_("Choose what happened."))
     with transaction.atomic():
-        appointment = Appointment.objects.select_for_update().select_related("case", "handoff").get(pk=appointment_id)
+        appointment = Appointment.objects.select_for_update(of=("self",)).select_related("case", "handoff").get(pk=appointment_id)
         if not _may_manage(case=appointment.case, handoff=appointment.handoff, by=by):
             raise ApplicationError(_("Only the case's officer, its office's supervisor or the receiving office may do this."))
         if appointment.state != AppointmentState.SCHEDULED:
@@ -80,7 +80,7 @@ def appointment_reminders_send(*, today: datetime | None = None) -> int:
     reminded = 0
     with transaction.atomic():
         due = list(
-            Appointment.objects.select_for_update(skip_locked=True)
+            Appointment.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("case", "handoff")
             .filter(state=AppointmentState.SCHEDULED, reminder_sent_at__isnull=True, starts_at__gte=start, starts_at__lt=end)
         )

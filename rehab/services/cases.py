@@ -123,7 +123,7 @@ def _audited_refusal(*, by: User, case_id: int, action: AuditAction, detail: dic
 
 
 def _lock_case(*, case_id: int, expected_version: int | None) -> Case:
-    case = Case.objects.select_for_update().select_related("office").get(pk=case_id)
+    case = Case.objects.select_for_update(of=("self",)).select_related("office").get(pk=case_id)
     if expected_version is not None and case.version != expected_version:
         raise CaseChanged()
     return case

@@ -120,7 +120,7 @@ def stage_discontinue(*, stage_id: int, by: User, reason: str) -> Stage:
     if not reason.strip():
         raise ApplicationError(_("Give a reason: it is kept in the case's history."), field="reason")
     with transaction.atomic():
-        stage = Stage.objects.select_for_update().select_related("case").get(pk=stage_id)
+        stage = Stage.objects.select_for_update(of=("self",)).select_related("case").get(pk=stage_id)
         _check_may_plan(case=stage.case, by=by)
         if stage.handoffs.filter(state__in=OPEN_HANDOFF_STATES).exists():
             raise ApplicationError(_("Withdraw the open hand-off of this stage first."))
@@ -194,7 +194,7 @@ def handoff_send(
     today = timezone.localdate()
     try:
         with transaction.atomic():
-            stage = Stage.objects.select_for_update().select_related("case", "case__person").get(pk=stage_id)
+            stage = Stage.objects.select_for_update(of=("self",)).select_related("case", "case__person").get(pk=stage_id)
             case = stage.case
             if not by.has_perm("rehab.work_on_case", case):
                 raise ApplicationError(_("Only the case's officer or the supervisor of its office may send a hand-off."))
@@ -293,7 +293,7 @@ def handoff_send(
 
 
 def _lock_handoff(handoff_id: int) -> Handoff:
-    return Handoff.objects.select_for_update().select_related("stage", "case").get(pk=handoff_id)
+    return Handoff.objects.select_for_update(of=("self",)).select_related("stage", "case").get(pk=handoff_id)
 
 
 def _check_receiver(handoff: Handoff, by: User) -> None:
@@ -428,7 +428,7 @@ def handoffs_withdraw_for_ended_case(*, case: Case, by: User, reason: str) -> in
     """A case that ends takes its open hand-offs with it (called inside the case's transaction)."""
     count = 0
     for handoff in (
-        case.handoffs.select_for_update().select_related("stage").filter(state__in=[HandoffState.SENT, HandoffState.ACCEPTED])
+        case.handoffs.select_for_update(of=("self",)).select_related("stage").filter(state__in=[HandoffState.SENT, HandoffState.ACCEPTED])
     ):
         _withdraw(handoff, by=by, reason=reason or str(_("The case ended.")))
         count += 1
