@@ -427,9 +427,8 @@ def _withdraw(handoff: Handoff, *, by: User, reason: str) -> None:
 def handoffs_withdraw_for_ended_case(*, case: Case, by: User, reason: str) -> int:
     """A case that ends takes its open hand-offs with it (called inside the case's transaction)."""
     count = 0
-    for handoff in (
-        case.handoffs.select_for_update(of=("self",)).select_related("stage").filter(state__in=[HandoffState.SENT, HandoffState.ACCEPTED])
-    ):
+    open_handoffs = case.handoffs.select_for_update(of=("self",)).select_related("stage")
+    for handoff in open_handoffs.filter(state__in=[HandoffState.SENT, HandoffState.ACCEPTED]):
         _withdraw(handoff, by=by, reason=reason or str(_("The case ended.")))
         count += 1
     return count
