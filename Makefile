@@ -20,6 +20,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_periodic_tasks
 	$(PY) manage.py seed_demo --if-empty
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
 	$(PY) manage.py runserver 0.0.0.0:$(PORT)

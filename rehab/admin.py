@@ -10,7 +10,19 @@ from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from rehab.models import Agency, AuditEvent, District, Office, Province, Region, Unit, User
+from rehab.models import (
+    Agency,
+    AuditEvent,
+    District,
+    Office,
+    Province,
+    PublicHoliday,
+    Region,
+    ServiceOffer,
+    TransactionEntry,
+    Unit,
+    User,
+)
 
 
 @admin.register(User)
@@ -63,6 +75,40 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_display = ("at", "actor_username", "action", "object_type", "object_id", "ip_address", "outcome")
     list_filter = ("action", "outcome")
     search_fields = ("actor_username", "object_id")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PublicHoliday)
+class PublicHolidayAdmin(admin.ModelAdmin):
+    """The holidays that hand-off deadlines skip: keep next year's list here once the Cabinet announces it."""
+
+    list_display = ("day", "name_th", "name_en")
+    date_hierarchy = "day"
+
+
+@admin.register(ServiceOffer)
+class ServiceOfferAdmin(admin.ModelAdmin):
+    list_display = ("office", "service", "respond_days", "complete_days", "active")
+    list_filter = ("service", "active", "office__unit")
+    search_fields = ("office__name_th", "office__name_en", "office__code")
+    list_editable = ("respond_days", "complete_days", "active")
+    autocomplete_fields = ("office",)
+
+
+@admin.register(TransactionEntry)
+class TransactionEntryAdmin(admin.ModelAdmin):
+    """Read-only: the record is append-only and chained (python manage.py verify_audit_chain)."""
+
+    list_display = ("id", "handoff", "step", "actor_username", "at", "entry_hash")
+    list_filter = ("step",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
