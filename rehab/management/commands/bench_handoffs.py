@@ -1,0 +1,233 @@
+"""Benchmark of the hand-off inbox and the escalation job at scale (issue: 3,000,000 hand-offs).
+
+    python manage.py bench_handoffs --handoffs 3000000        # add hand-offs to the seeded data, then measure
+    python manage.py bench_handoffs --measure-only            # measure what is there
+
+The inbox is measured as the server sees it (Django's test client in-process: no network), for the
+busiest receiving office and for a quiet one, to show the query count does not grow with the inbox.
+The escalation job runs twice: the first run escalates every breach in the data at once (the
+worst case, as after an outage), the second is the steady state of a 15-minute schedule.
+E-mail tasks are queued to an in-memory broker, as a real run queues them to Redis for other workers.
+"""
+
+from __future__ import annotations
+
+import random
+import resource
+import statistics
+import time
+import tracemalloc
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from rehab.celery import app as celery_app
+from rehab.models import SERVICES_FOR_STAGE, Escalation, Handoff, Role, ServiceOffer, StageDomain, User
+from rehab.services.handoffs import handoffs_escalate_overdue
+
+CHUNK = 50_000
+
+
+class Command(BaseCommand):
+    help = "Seed hand-offs at scale (PostgreSQL) and measure the inbox page and the escalation job."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--handoffs", type=int, default=3_000_000, help="how many hand-offs to add")
+        parser.add_argument("--measure-only", action="store_true")
+        parser.add_argument("--requests", type=int, default=200)
+        parser.add_argument("--seed", type=int, default=7)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if connection.vendor != "postgresql":
+            raise CommandError("The benchmark needs PostgreSQL (DATABASE_URL).")
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+        if not options["measure_only"]:
+            started = time.perf_counter()
+            added = self.seed(options["handoffs"], random.Random(options["seed"]))
+            self.stdout.write(f"seeded {added:,} hand-offs in {time.perf_counter() - started:.1f} s")
+        self.measure_inbox(options["requests"])
+        self.measure_escalation()
+
+    # --- seeding -------------------------------------------------------------------------------
+
+    def seed(self, target: int, rng: random.Random) -> int:
+        offers: dict[str, dict[str, list[tuple[int, str]]]] = {}
+        for office_id, province, service in ServiceOffer.objects.filter(active=True).values_list(
+            "office_id", "office__province_id", "service"
+        ):
+            offers.setdefault(province, {}).setdefault(service, []).append((office_id, service))
+        officers = dict(User.objects.filter(role=Role.OFFICER).values_list("office_id", "pk"))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM rehab_stage")
+            next_stage = cursor.fetchone()[0] + 1
+            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM rehab_handoff")
+            next_handoff = cursor.fetchone()[0] + 1
+            cursor.execute(
+                "SELECT c.id, c.office_id, o.province_id, c.officer_id "
+                "FROM rehab_case c JOIN rehab_office o ON o.id = c.office_id "
+                "WHERE NOT EXISTS (SELECT 1 FROM rehab_stage s WHERE s.case_id = c.id) ORDER BY c.id"
+            )
+            cases = cursor.fetchall()
+        if not cases:
+            raise CommandError("No cases without a plan: run seed_demo --people N first.")
+        domains = [d for d in StageDomain.values if d != StageDomain.BEHAVIOUR]
+        today = timezone.localdate()
+        now = timezone.now()
+        added = 0
+        stages: list[tuple[Any, ...]] = []
+        handoffs: list[tuple[Any, ...]] = []
+        case_index = 0
+        while added < target and case_index < len(cases):
+            case_id, office_id, province, officer_id = cases[case_index]
+            case_index += 1
+            sender = officer_id or officers.get(office_id)
+            if sender is None:
+                continue
+            for domain in rng.sample(domains, k=rng.choice((1, 1, 2, 2, 3))):
+                services = [s for s in SERVICES_FOR_STAGE[domain] if s in offers.get(province, {})]
+                if not services:
+                    continue
+                stage_id = next_stage
+                next_stage += 1
+                count = rng.choice((1, 2, 2, 3))
+                sent_day = today - timedelta(days=rng.randint(0, 720))
+                state_of_stage = "planned"
+                for position in range(count):
+                    last = position == count - 1
+                    to_office, service = rng.choice(offers[province][rng.choice(services)])
+                    respond_by = sent_day + timedelta(days=5)
+                    complete_by = sent_day + timedelta(days=45)
+                    if not last:
+                        state = rng.choice(("declined", "withdrawn"))
+                    else:
+                        age = (today - sent_day).days
+                        roll = rng.random()
+                        if age < 60 and roll < 0.55:
+                            state = "sent" if roll < 0.2 else "accepted"
+                        else:
+                            state = rng.choices(("completed", "declined", "withdrawn", "accepted"), weights=(70, 10, 10, 10))[0]
+                    stage_state = {"sent": "referred", "accepted": "in_progress", "completed": "completed"}.get(state, "planned")
+                    if last:
+                        state_of_stage = stage_state
+                    sent_at = datetime(sent_day.year, sent_day.month, sent_day.day, 3, tzinfo=UTC)
+                    closed = state in ("completed", "declined", "withdrawn")
+                    handoffs.append(
+                        (
+                            next_handoff,
+                            case_id,
+                            stage_id,
+                            office_id,
+                            to_office,
+                            service,
+                            sender,
+                            "ขอรับบริการ",
+                            '["contact"]',
+                            "public_task",
+                            state,
+                            respond_by,
+                            complete_by,
+                            sent_at,
+                            sent_at if state != "sent" else None,
+                            sent_at + timedelta(days=20) if closed else None,
+                            "ไม่มีที่ว่าง" if state == "declined" else "",
+                            "ย้ายที่อยู่" if state == "withdrawn" else "",
+                            "placed" if state == "completed" else "",
+                            "",
+                            now,
+                            now,
+                        )
+                    )
+                    next_handoff += 1
+                    added += 1
+                    sent_day = min(today, sent_day + timedelta(days=rng.randint(3, 30)))
+                stages.append((stage_id, case_id, domain, "เป้าหมายของขั้นตอน", state_of_stage, sender, now, now))
+            if len(handoffs) >= CHUNK:
+                self._copy(stages, handoffs)
+                stages, handoffs = [], []
+                self.stdout.write(f"  {added:,} hand-offs")
+        self._copy(stages, handoffs)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval(pg_get_serial_sequence('rehab_stage', 'id'), (SELECT MAX(id) FROM rehab_stage))")
+            cursor.execute("SELECT setval(pg_get_serial_sequence('rehab_handoff', 'id'), (SELECT MAX(id) FROM rehab_handoff))")
+            cursor.execute("ANALYZE rehab_stage")
+            cursor.execute("ANALYZE rehab_handoff")
+        return added
+
+    def _copy(self, stages: list[tuple[Any, ...]], handoffs: list[tuple[Any, ...]]) -> None:
+        with connection.cursor() as cursor:
+            with cursor.copy(
+                "COPY rehab_stage (id, case_id, domain, goal, state, created_by_id, created_at, updated_at) FROM STDIN"
+            ) as copy:
+                for row in stages:
+                    copy.write_row(row)
+            with cursor.copy(
+                "COPY rehab_handoff (id, case_id, stage_id, from_office_id, to_office_id, service, sender_id, request, shared, "
+                "legal_basis, state, respond_by, complete_by, sent_at, answered_at, closed_at, decline_reason, withdraw_reason, "
+                "outcome, outcome_note, created_at, updated_at) FROM STDIN"
+            ) as copy:
+                for row in handoffs:
+                    copy.write_row(row)
+
+    # --- measuring -----------------------------------------------------------------------------
+
+    def _staff_for(self, office_id: int) -> User:
+        user, _ = User.objects.get_or_create(
+            username=f"bench-staff-{office_id}", defaults={"role": Role.AGENCY_STAFF, "office_id": office_id}
+        )
+        return user
+
+    def measure_inbox(self, requests: int) -> None:
+        by_office = list(
+            Handoff.objects.values("to_office_id").annotate(n=Count("pk")).order_by("-n").values_list("to_office_id", "n")
+        )
+        if not by_office:
+            raise CommandError("No hand-offs to measure.")
+        total = sum(n for _, n in by_office)
+        self.stdout.write(f"{total:,} hand-offs in {len(by_office)} receiving offices")
+        for label, (office_id, size) in (("busiest office", by_office[0]), ("quietest office", by_office[-1])):
+            client = Client()
+            client.force_login(self._staff_for(office_id))
+            for tab in ("new", "overdue", "accepted", "done"):
+                url = f"/inbox/?tab={tab}"
+                client.get(url)  # warm the connection and the caches of the ORM
+                timings = []
+                for _ in range(requests):
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    timings.append((time.perf_counter() - started) * 1000)
+                    assert response.status_code == 200
+                with CaptureQueriesContext(connection) as queries:
+                    client.get(url)
+                timings.sort()
+                p95 = timings[int(len(timings) * 0.95) - 1]
+                self.stdout.write(
+                    f"inbox {label} ({size:,} hand-offs) tab={tab}: median {statistics.median(timings):.1f} ms, "
+                    f"p95 {p95:.1f} ms, {len(queries)} queries"
+                )
+
+    def measure_escalation(self) -> None:
+        celery_app.conf.task_always_eager = False
+        celery_app.conf.broker_url = "memory://"
+        open_count = Handoff.objects.open().count()
+        for run in ("first run (every breach at once)", "second run (steady state)"):
+            before = Escalation.objects.count()
+            tracemalloc.start()
+            rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            started = time.perf_counter()
+            created = handoffs_escalate_overdue(today=date.today())
+            elapsed = time.perf_counter() - started
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            self.stdout.write(
+                f"escalation {run}: {len(created):,} escalations over {open_count:,} open hand-offs in {elapsed:.1f} s; "
+                f"Python heap peak {peak / 2**20:.1f} MiB; process max RSS {rss_after / 1024:.0f} MiB "
+                f"(+{(rss_after - rss_before) / 1024:.0f} MiB); total escalations {before + len(created):,}"
+            )
