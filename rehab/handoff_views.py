@@ -69,7 +69,7 @@ from rehab.services.handoffs import (
     stage_discontinue,
 )
 from rehab.services.ledger import ledger_verify_handoff
-from rehab.views import AuthenticatedRequest, _apply_error, _case_or_404, safe_next
+from rehab.views import AuthenticatedRequest, _apply_error, _case_or_404, _render_case, safe_next
 
 # --- the plan ----------------------------------------------------------------------------------
 
@@ -201,6 +201,7 @@ def handoff_new(request: AuthenticatedRequest, pk: int, stage_id: int) -> HttpRe
     form = HandoffSendForm(request.POST if request.method == "POST" else None, offers=offers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        handoff: Handoff | None
         try:
             handoff = handoff_send(
                 stage_id=stage.pk,
@@ -213,8 +214,12 @@ def handoff_new(request: AuthenticatedRequest, pk: int, stage_id: int) -> HttpRe
                 idempotency_key=data["idempotency_key"],
             )
         except ApplicationError as error:
-            _apply_error(form, error)
-        else:
+            # The same form sent twice at the same moment: the other request won the stage's lock and
+            # sent it, so this one finds the stage referred. It is the same hand-off, not an error.
+            handoff = stage.handoffs.filter(idempotency_key=data["idempotency_key"]).first()
+            if handoff is None:
+                _apply_error(form, error)
+        if handoff is not None:
             messages.success(request, _("Hand-off %(number)s sent.") % {"number": handoff.number})
             return redirect("handoff_detail", pk=handoff.pk)
     context = {
@@ -329,7 +334,8 @@ def handoff_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResp
 def inbox_view(request: AuthenticatedRequest) -> HttpResponse:
     if request.user.role != Role.AGENCY_STAFF or request.user.office_id is None:
         raise PermissionDenied
-    tab = request.GET.get("tab") if request.GET.get("tab") in INBOX_TABS else "new"
+    tab = request.GET.get("tab") or "new"
+    tab = tab if tab in INBOX_TABS else "new"
     page = Paginator(inbox(user=request.user, tab=tab), 25).get_page(request.GET.get("page"))
     return render(
         request,
@@ -343,7 +349,8 @@ def inbox_export(request: AuthenticatedRequest) -> HttpResponse:
     """The inbox as CSV: the same projection as the pages, so nothing the office may not see."""
     if request.user.role != Role.AGENCY_STAFF or request.user.office_id is None:
         raise PermissionDenied
-    tab = request.GET.get("tab") if request.GET.get("tab") in INBOX_TABS else "new"
+    tab = request.GET.get("tab") or "new"
+    tab = tab if tab in INBOX_TABS else "new"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="inbox-{tab}.csv"'
     response.write("\ufeff")  # so spreadsheet programs read the Thai text as UTF-8
@@ -438,10 +445,10 @@ def appointment_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Appointment scheduled."))
             return redirect(back)
-    for field, errors in form.errors.items():
-        for error in errors:
-            messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {error}".lstrip(": "))
-    return redirect(back)
+    # Shown again with what was typed and the errors next to the fields.
+    if handoff is not None:
+        return _render_handoff(request, handoff, status=400, appointment=form)
+    return _render_case(request, case, status=400, appointment_form=form, open_appointment=True)
 
 
 @login_required

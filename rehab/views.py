@@ -177,7 +177,8 @@ def _render_case(request: AuthenticatedRequest, case: Case, *, status: int = 200
         "open_transition": forms.pop("open_transition", ""),
         "stages": case.stages.prefetch_related("handoffs__to_office").order_by("domain"),
         "appointments": case.appointments.order_by("-starts_at")[:20],
-        "appointment_form": AppointmentForm(initial={"kind": "report_in"}),
+        "appointment_form": forms.pop("appointment_form", None) or AppointmentForm(initial={"kind": "report_in"}),
+        "open_appointment": forms.pop("open_appointment", False),
         "appointment_marks": [("attend", _("Attended")), ("miss", _("Missed")), ("cancel", _("Cancelled"))],
     }
     return render(request, "rehab/case_detail.html", context, status=status)

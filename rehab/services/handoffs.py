@@ -39,6 +39,7 @@ from rehab.models import (
     HandoffState,
     LedgerStep,
     LegalBasis,
+    NeedDomain,
     Notification,
     NotificationKind,
     PublicHoliday,
@@ -86,7 +87,7 @@ def plan_proposed_domains(*, case: Case) -> list[str]:
     existing = set(case.stages.values_list("domain", flat=True))
     wanted = []
     for need in assessment.needs.all():
-        domain = STAGE_FOR_NEED[need.domain]
+        domain = STAGE_FOR_NEED[NeedDomain(need.domain)]
         if need.needs_stage and domain not in existing and domain not in wanted:
             wanted.append(domain)
     return sorted(wanted, key=StageDomain.values.index)
@@ -195,6 +196,12 @@ def handoff_send(
     try:
         with transaction.atomic():
             stage = Stage.objects.select_for_update(of=("self",)).select_related("case", "case__person").get(pk=stage_id)
+            if idempotency_key is not None:
+                # The same form sent twice at once: the request that waited for the stage's lock
+                # finds the hand-off the other one sent, and returns it instead of refusing.
+                already_sent = Handoff.objects.filter(idempotency_key=idempotency_key).first()
+                if already_sent is not None:
+                    return already_sent
             case = stage.case
             if not by.has_perm("rehab.work_on_case", case):
                 raise ApplicationError(_("Only the case's officer or the supervisor of its office may send a hand-off."))
@@ -457,7 +464,8 @@ def _notify_office(office_id: int, kind: str, handoff: Handoff) -> None:
 
 
 def _notify_sender(handoff: Handoff, kind: str, **params: Any) -> None:
-    _notify({handoff.sender_id, handoff.case.officer_id} - {None}, kind, handoff, **params)
+    recipients = {handoff.sender_id} | ({handoff.case.officer_id} if handoff.case.officer_id else set())
+    _notify(recipients, kind, handoff, **params)
 
 
 # --- deadlines -----------------------------------------------------------------------------

@@ -83,3 +83,17 @@ def test_the_timeline_shows_everything_newest_first(officer):
     assert kinds == ["appointment", "note"]
     times = [entry.at for entry in case_timeline(case=case)]
     assert times == sorted(times, reverse=True)
+
+
+def test_a_rejected_appointment_keeps_what_was_typed(client, officer):
+    case = make_case(officer=officer, state=CaseState.ACTIVE)
+    client.force_login(officer)
+    yesterday = (timezone.localdate() - timedelta(days=1)).strftime("%d/%m/%Y")
+    response = client.post(
+        reverse("appointment_new", args=[case.pk]),
+        {"kind": "home_visit", "starts_on": yesterday, "starts_time": "09:00", "place": "ตลาดสด"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "cannot be scheduled in the past" in html and "ตลาดสด" in html and yesterday in html
+    assert not Appointment.objects.exists()
