@@ -43,6 +43,7 @@ from rehab.models import (
     Stage,
     StageDomain,
 )
+from rehab.selectors import stages_in_plan_order
 from rehab.selectors_handoffs import (
     INBOX_TABS,
     catalogue_for_stage,
@@ -78,7 +79,7 @@ def _render_plan(request: AuthenticatedRequest, case: Any, *, status: int = 200,
     proposals = plan_proposed_domains(case=case)
     context = {
         "case": case,
-        "stages": case.stages.prefetch_related("handoffs__to_office").order_by("domain"),
+        "stages": stages_in_plan_order(case),
         "proposals": [(domain, StageDomain(domain).label) for domain in proposals],
         "stage_form": forms.get("stage_form") or StageForm(initial={"domain": proposals[0] if proposals else None}),
         "consent_form": forms.get("consent_form") or ConsentForm(offices=_consent_offices(case)),
@@ -201,7 +202,6 @@ def handoff_new(request: AuthenticatedRequest, pk: int, stage_id: int) -> HttpRe
     form = HandoffSendForm(request.POST if request.method == "POST" else None, offers=offers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        handoff: Handoff | None
         try:
             handoff = handoff_send(
                 stage_id=stage.pk,
@@ -214,12 +214,8 @@ def handoff_new(request: AuthenticatedRequest, pk: int, stage_id: int) -> HttpRe
                 idempotency_key=data["idempotency_key"],
             )
         except ApplicationError as error:
-            # The same form sent twice at the same moment: the other request won the stage's lock and
-            # sent it, so this one finds the stage referred. It is the same hand-off, not an error.
-            handoff = stage.handoffs.filter(idempotency_key=data["idempotency_key"]).first()
-            if handoff is None:
-                _apply_error(form, error)
-        if handoff is not None:
+            _apply_error(form, error)
+        else:  # a second identical send returns the first hand-off (see handoff_send)
             messages.success(request, _("Hand-off %(number)s sent.") % {"number": handoff.number})
             return redirect("handoff_detail", pk=handoff.pk)
     context = {

@@ -78,6 +78,21 @@ def office_officer_loads(*, office_id: int) -> list[dict[str, Any]]:
     return [{"officer": officer, "open_cases": officer.open_cases} for officer in officers]
 
 
+def stages_in_plan_order(case: Case) -> list[Stage]:
+    """The plan's stages in the order of the domains (education first), with their hand-offs."""
+    from rehab.models import StageDomain
+
+    stages = case.stages.prefetch_related("handoffs__to_office")
+    return sorted(stages, key=lambda stage: StageDomain.values.index(stage.domain))
+
+
+def appointments_for_case_page(case: Case, limit: int = 30) -> list[Appointment]:
+    """Upcoming appointments soonest first, then the past ones newest first."""
+    recent = list(case.appointments.order_by("-starts_at")[:limit])
+    upcoming = sorted((a for a in recent if a.state == AppointmentState.SCHEDULED), key=lambda a: a.starts_at)
+    return upcoming + [a for a in recent if a.state != AppointmentState.SCHEDULED]
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime

@@ -31,7 +31,14 @@ from rehab.forms import (
 )
 from rehab.forms_handoffs import AppointmentForm
 from rehab.models import OPEN_STATES, AuditAction, AuditEvent, AuditOutcome, Case, NeedDomain, NeedLevel, Role, User
-from rehab.selectors import case_timeline, caseload, office_officer_loads, office_officers
+from rehab.selectors import (
+    appointments_for_case_page,
+    case_timeline,
+    caseload,
+    office_officer_loads,
+    office_officers,
+    stages_in_plan_order,
+)
 from rehab.services.assessments import (
     NeedInput,
     assessment_check_may_assess,
@@ -175,8 +182,8 @@ def _render_case(request: AuthenticatedRequest, case: Case, *, status: int = 200
         "note_form": forms.pop("note_form", None) or ContactNoteForm.fresh(),
         "may_work": request.user.has_perm("rehab.work_on_case", case),
         "open_transition": forms.pop("open_transition", ""),
-        "stages": case.stages.prefetch_related("handoffs__to_office").order_by("domain"),
-        "appointments": case.appointments.order_by("-starts_at")[:20],
+        "stages": stages_in_plan_order(case),
+        "appointments": appointments_for_case_page(case),
         "appointment_form": forms.pop("appointment_form", None) or AppointmentForm(initial={"kind": "report_in"}),
         "open_appointment": forms.pop("open_appointment", False),
         "appointment_marks": [("attend", _("Attended")), ("miss", _("Missed")), ("cancel", _("Cancelled"))],

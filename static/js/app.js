@@ -10,6 +10,12 @@
       window.setTimeout(function () { button.disabled = true; }, 0);
     }
   });
+  // Coming back with the browser's Back button shows the page as it was left, button disabled: free it.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      document.querySelectorAll("button[data-once]").forEach(function (button) { button.disabled = false; });
+    }
+  });
 
   // The case page keeps its stages' and hand-offs' states current while it is open.
   function refresh(section) {

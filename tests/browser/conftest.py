@@ -4,13 +4,14 @@ live server (which serves the static files, Sarabun included, through the static
 Playwright's sync API keeps an asyncio loop running in this thread, and Django refuses ORM calls from a
 thread with a running loop. The tests build their data with the ORM between browser steps, in the same
 thread, while nothing else touches it: DJANGO_ALLOW_ASYNC_UNSAFE is the documented way to combine the two.
-It is set only while this package's browser runs (a module-scoped fixture), so that it leaks neither into
+It is set only while this package's browser runs (a package-scoped fixture), so that it leaks neither into
 other tests nor into the subprocesses they start (``manage.py check --deploy`` rejects it).
 
 The live server needs committed data, so these tests are transactional, and a transactional test ends by
 emptying every table, the reference data of the migrations included. They ask for it back before each test
 (``serialized_rollback``) and ``_migrated_data_back`` puts it back after the last one, so the tests that
-run next find the database as the migrations left it.
+run next find the database as the migrations left it. Both fixtures live as long as the package: one
+Chromium and one restore for all the browser tests, which keeps them fast.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ PASSWORD = "a-good-test-password"  # what tests.factories.make_user gives every 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def _migrated_data_back(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     yield
     from django.contrib.contenttypes.models import ContentType
@@ -56,7 +57,7 @@ def _migrated_data_back(django_db_setup: None, django_db_blocker: Any) -> Iterat
                 connection.creation.deserialize_db_from_string(contents)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is not installed (apt-get install chromium); the browser tests need it"
@@ -110,6 +111,17 @@ class Visit:
             self.page.locator(f"{form} {button}").first.click()
         self.wait_for_fonts()
 
+    def follow(self, link: str) -> None:
+        """Click a link and wait for the page it leads to."""
+        with self.page.expect_navigation():
+            self.page.locator(link).first.click()
+        self.wait_for_fonts()
+
+    def open_details(self, form: str) -> None:
+        """Open the closed <details> that holds a form (the pages keep their less common actions folded)."""
+        self.page.locator("details", has=self.page.locator(form)).locator("summary").first.click()
+        assert self.page.locator(form).is_visible()
+
     def switch_language(self) -> None:
         self.submit("form.langswitch")
 
@@ -141,6 +153,13 @@ class Visit:
         finally:
             cdp.detach()
         return {font["familyName"]: font["glyphCount"] for font in fonts}
+
+    def assert_thai_in_sarabun(self, selector: str) -> None:
+        """The element's text has Thai, and Chromium drew all of it with Sarabun: no fallback font, no tofu."""
+        text = self.page.locator(selector).first.inner_text()
+        assert re.search(r"[\u0e00-\u0e7f]", text), f"{selector} holds no Thai text: {text!r}"
+        fonts = self.fonts_of(selector)
+        assert set(fonts) == {"Sarabun"}, f"{selector} ({text!r}) was drawn with {fonts}"
 
     @contextmanager
     def phone(self) -> Iterator[None]:
