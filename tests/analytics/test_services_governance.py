@@ -50,7 +50,7 @@ def test_a_manager_approves_and_the_previous_version_retires_and_can_come_back(m
 
 def test_a_model_that_fails_its_quality_checks_cannot_be_approved(manager):
     failing = make_version(1, quality_failures=["AUC 0.58 is below 0.65"])
-    with pytest.raises(ApplicationError, match="AUC 0.58"):
+    with pytest.raises(ApplicationError, match=r"AUC 0\.58"):
         model_approve(version_id=failing.pk, by=manager)
     assert model_in_service() is None
 
