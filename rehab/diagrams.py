@@ -22,6 +22,8 @@ MACHINES: list[tuple[str, str, str]] = [
         "state",
         "the case's officer or supervisor; the receiving office for its own (rehab/services/appointments.py)",
     ),
+    ("analytics.RiskModelVersion", "status", "a manager; only a version that passes its quality checks (analytics/services.py)"),
+    ("analytics.RiskFlag", "state", "the case's officer or the supervisor of its office (analytics/services.py)"),
 ]
 
 
