@@ -254,4 +254,4 @@ class CaseloadFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", _("All states")), *CaseState.choices]  # type: ignore[attr-defined]
+        self.fields["state"].choices = [("open", _("Open cases")), ("", _("All states")), *CaseState.choices]  # type: ignore[attr-defined]

@@ -61,7 +61,9 @@ def caseload(*, user: Any, query: str = "", state: str = "", sort: str = "") -> 
                     | Q(person__first_name_en__icontains=word)
                     | Q(person__last_name_en__icontains=word)
                 )
-    if state in CaseState.values:
+    if state == "open":
+        cases = cases.open()
+    elif state in CaseState.values:
         cases = cases.filter(state=state)
     return cases.order_by(*_SORTS.get(sort, _SORTS["-release_date"]))
 

@@ -110,7 +110,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 
 def _case_list(request: AuthenticatedRequest) -> dict[str, Any]:
     """The searched, filtered, sorted and paginated cases the user may see, for a list page."""
-    filters = CaseloadFilterForm(request.GET or None)
+    # Open cases unless the user asks for another state or for all ("state=").
+    filters = CaseloadFilterForm(request.GET if "state" in request.GET else {**request.GET.dict(), "state": "open"})
     params = filters.cleaned_data if filters.is_valid() else {}
     cases = caseload(user=request.user, query=params.get("q", ""), state=params.get("state", ""), sort=params.get("sort", ""))
     page = Paginator(cases, settings.CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))

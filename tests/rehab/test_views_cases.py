@@ -307,3 +307,13 @@ def test_thai_is_the_default_whatever_the_browser_asks_and_english_is_one_click_
     assert 'lang="th"' in page
     client.post(reverse("set_language"), {"language": "en", "next": reverse("caseload")})
     assert 'lang="en"' in client.get(reverse("caseload")).content.decode()
+
+
+def test_the_caseload_lists_open_cases_unless_asked_for_all(client, officer):
+    open_case = make_case(officer=officer, state=CaseState.ACTIVE)
+    done = make_case(officer=officer, state=CaseState.COMPLETED)
+    client.force_login(officer)
+    listed = lambda **params: {c.pk for c in client.get(reverse("caseload"), params).context["page"].object_list}  # noqa: E731
+    assert listed() == {open_case.pk}
+    assert listed(state="") == {open_case.pk, done.pk}
+    assert listed(state="completed") == {done.pk}
