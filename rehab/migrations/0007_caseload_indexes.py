@@ -13,13 +13,4 @@ class Migration(migrations.Migration):
             model_name="case",
             index=models.Index(fields=["office", "-release_date", "-id"], name="case_office_recent"),
         ),
-        migrations.AddIndex(
-            model_name="case",
-            index=models.Index(
-                models.F("office"),
-                models.OrderBy(models.F("last_contact_at"), nulls_first=True),
-                models.F("id"),
-                name="case_office_contact",
-            ),
-        ),
     ]

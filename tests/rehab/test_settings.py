@@ -81,3 +81,14 @@ def test_production_refuses_sqlite(url):
         "check", DJANGO_ENV="production", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="kkd.example.go.th", DATABASE_URL=url
     )
     assert result.returncode != 0 and "PostgreSQL" in result.stderr
+
+
+def test_the_newcomers_default_migrates_and_seeds_on_sqlite(tmp_path):
+    """`make run` works on a fresh clone: SQLite, no broker. PostgreSQL-only features must not break it."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DEMO_PASSWORD": "a-demo-password-1"}
+    migrated = run_manage("migrate", "--noinput", **env)
+    assert migrated.returncode == 0, migrated.stderr[-2000:]
+    assert run_manage("setup_periodic_tasks", **env).returncode == 0
+    seeded = run_manage("seed_demo", "--people", "150", **env)
+    assert seeded.returncode == 0, seeded.stderr[-2000:]
+    assert "officer" in seeded.stdout

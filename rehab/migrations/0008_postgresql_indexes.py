@@ -1,4 +1,9 @@
-"""Trigram indexes for searching people by any part of their names (PostgreSQL only).
+"""Indexes PostgreSQL needs at scale and SQLite cannot express (PostgreSQL only).
+
+The office list sorted by "longest without contact first" reads (office, last_contact_at NULLS
+FIRST, id) instead of sorting the whole office.
+
+Trigram indexes for searching people by any part of their names.
 
 The caseload's search is ``icontains``, which PostgreSQL runs as ``UPPER(col::text) LIKE UPPER(%s)``;
 these GIN indexes on the same expressions let it find a name among a million people without a
@@ -14,6 +19,9 @@ COLUMNS = ("first_name_th", "last_name_th", "first_name_en", "last_name_en")
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    schema_editor.execute(
+        "CREATE INDEX IF NOT EXISTS case_office_contact ON rehab_case (office_id, last_contact_at ASC NULLS FIRST, id)", params=None
+    )
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm", params=None)
     for column in COLUMNS:
         schema_editor.execute(
@@ -25,6 +33,7 @@ def create(apps, schema_editor):
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    schema_editor.execute("DROP INDEX IF EXISTS case_office_contact", params=None)
     for column in COLUMNS:
         schema_editor.execute(f"DROP INDEX IF EXISTS person_{column}_trgm", params=None)
 
