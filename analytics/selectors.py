@@ -1,0 +1,82 @@
+"""Reads of the risk model for pages: a case's risk panel, the office's flags, the model cards."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, QuerySet
+
+from analytics.models import FlagState, RiskFlag, RiskModelVersion, RiskScore
+
+
+@dataclass
+class RiskPanel:
+    latest: RiskScore | None
+    history: list[RiskScore]
+    open_flag: RiskFlag | None
+    past_flags: list[RiskFlag]
+
+
+def case_risk_panel(*, case: Any) -> RiskPanel:
+    history = list(case.risk_scores.select_related("model_version").order_by("-as_of", "-id")[:12])
+    flags = list(case.risk_flags.select_related("acted_by", "score").order_by("-raised_at")[:10])
+    open_flag = next((flag for flag in flags if flag.state == FlagState.RAISED), None)
+    return RiskPanel(
+        latest=history[0] if history else None,
+        history=history[::-1],
+        open_flag=open_flag,
+        past_flags=[flag for flag in flags if flag is not open_flag],
+    )
+
+
+def office_flags(*, office_id: int) -> QuerySet[RiskFlag]:
+    return (
+        RiskFlag.objects.filter(case__office_id=office_id)
+        .select_related("case__person", "case__officer", "score")
+        .order_by(F("acted_at").desc(nulls_first=True), "-raised_at")
+    )
+
+
+def acknowledgement_speed(*, office_id: int, last: int = 500) -> dict[str, Any]:
+    """How fast the office dealt with its recent flags: median and 90th percentile hours, and how many wait."""
+    acted = RiskFlag.objects.filter(case__office_id=office_id, acted_at__isnull=False).order_by("-acted_at")[:last]
+    hours = sorted((flag.acted_at - flag.raised_at).total_seconds() / 3600 for flag in acted)  # type: ignore[operator]
+    waiting = RiskFlag.objects.filter(case__office_id=office_id, state=FlagState.RAISED).count()
+    if not hours:
+        return {"count": 0, "median_hours": None, "p90_hours": None, "waiting": waiting}
+    return {
+        "count": len(hours),
+        "median_hours": round(statistics.median(hours), 1),
+        "p90_hours": round(hours[max(0, int(len(hours) * 0.9) - 1)], 1),
+        "waiting": waiting,
+    }
+
+
+def calibration_figure_json(version: RiskModelVersion) -> str:
+    """The calibration plot of a model card, as Plotly JSON (drawn by the locally served plotly.min.js)."""
+    import plotly.graph_objects as go
+
+    points = version.calibration.get("curve", [])
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect", line={"dash": "dot", "color": "#999"}))
+    figure.add_trace(
+        go.Scatter(
+            x=[p["mean_predicted"] for p in points],
+            y=[p["observed"] for p in points],
+            mode="lines+markers",
+            name=f"v{version.version}",
+            text=[f"n={p.get('n', '')}" for p in points],
+        )
+    )
+    figure.update_layout(
+        margin={"l": 40, "r": 10, "t": 10, "b": 40},
+        height=320,
+        xaxis={"title": "predicted", "range": [0, 1]},
+        yaxis={"title": "observed", "range": [0, 1]},
+        font={"family": "Sarabun, sans-serif"},
+        showlegend=False,
+    )
+    return json.dumps(json.loads(figure.to_json()))

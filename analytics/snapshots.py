@@ -1,0 +1,205 @@
+"""Feature snapshots of cases from the database, as known on a date.
+
+A case's history is read in bulk (a few queries per chunk of cases, never one per case) and turned
+into the plain event lists of ``analytics.risk.asof.snapshot_features``, which ignores everything
+dated after the snapshot date: a score for date D uses only what was known on D.
+
+Dated means known: appointments by their time, hand-off outcomes by when they were closed,
+assessments by when they were finished.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.utils import timezone
+
+from analytics.risk.asof import snapshot_features
+from rehab.models import (
+    Appointment,
+    AppointmentState,
+    Assessment,
+    Case,
+    Handoff,
+    HandoffOutcome,
+    HandoffState,
+    NeedLevel,
+    Reoffence,
+    ServiceKind,
+)
+
+# NeedDomain codes as the feature registry names them.
+NEED_FEATURE = {"legal_aid": "legal"}
+EMPLOYMENT_OUTCOMES = {HandoffOutcome.PLACED}
+
+
+def _day(moment: datetime | date | None) -> date | None:
+    if moment is None:
+        return None
+    if isinstance(moment, datetime):
+        return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+    return moment
+
+
+@dataclass
+class CaseHistory:
+    case_id: int
+    person_id: int
+    released_on: date
+    state: str
+    static: dict[str, Any]
+    ended_on: date | None = None  # closed (death, deportation...): no follow-up after it
+    first_reoffence: date | None = None
+    appointments: list[tuple[date, str]] = field(default_factory=list)
+    employment: list[tuple[date, date | None]] = field(default_factory=list)
+    programmes: list[tuple[date, str]] = field(default_factory=list)
+    handoffs: list[tuple[date, str]] = field(default_factory=list)
+    assessments: list[tuple[date, list[str]]] = field(default_factory=list)
+
+    def snapshot(self, as_of: date) -> dict[str, Any]:
+        return snapshot_features(
+            released_on=self.released_on,
+            as_of=as_of,
+            static=self.static,
+            appointments=self.appointments,
+            employment=self.employment,
+            programmes=self.programmes,
+            handoffs=self.handoffs,
+            assessments=self.assessments,
+        )
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def case_histories(case_ids: Sequence[int]) -> dict[int, CaseHistory]:
+    """The histories of these cases, in six queries whatever their number."""
+    histories: dict[int, CaseHistory] = {}
+    rows = Case.objects.filter(pk__in=case_ids).values_list(
+        "pk",
+        "person_id",
+        "release_date",
+        "state",
+        "updated_at",
+        "person__date_of_birth",
+        "person__sex",
+        "prior_convictions",
+        "sentence_months",
+        "offence_category",
+        "release_type",
+        "person__home_district__province__region_id",
+        "office__province__region_id",
+    )
+    for (
+        pk,
+        person_id,
+        released,
+        state,
+        updated,
+        born,
+        sex,
+        priors,
+        sentence,
+        offence,
+        release_type,
+        home_region,
+        office_region,
+    ) in rows:
+        histories[pk] = CaseHistory(
+            case_id=pk,
+            person_id=person_id,
+            released_on=released,
+            state=state,
+            ended_on=_day(updated) if state == "closed" else None,
+            static={
+                "age_at_release": _age(born, released),
+                "sex": sex,
+                "prior_convictions": priors,
+                "sentence_months": sentence,
+                "offence_category": offence,
+                "release_type": release_type,
+                "region": home_region or office_region,
+            },
+        )
+    for case_id, day in (
+        Reoffence.objects.filter(case_id__in=case_ids).values_list("case_id", "offence_date").order_by("offence_date")
+    ):
+        history = histories[case_id]
+        if history.first_reoffence is None and day > history.released_on:
+            history.first_reoffence = day
+    for case_id, starts_at, state in Appointment.objects.filter(
+        case_id__in=case_ids, state__in=[AppointmentState.ATTENDED, AppointmentState.MISSED]
+    ).values_list("case_id", "starts_at", "state"):
+        histories[case_id].appointments.append((_day(starts_at), state))  # type: ignore[arg-type]
+    for case_id, closed_at, outcome, service in Handoff.objects.filter(
+        case_id__in=case_ids, state=HandoffState.COMPLETED, closed_at__isnull=False
+    ).values_list("case_id", "closed_at", "outcome", "service"):
+        day = _day(closed_at)
+        histories[case_id].handoffs.append((day, "completed"))  # type: ignore[arg-type]
+        if outcome in EMPLOYMENT_OUTCOMES:
+            histories[case_id].employment.append((day, None))  # type: ignore[arg-type]
+        if service == ServiceKind.BEHAVIOUR_PROGRAMME or outcome in (HandoffOutcome.PROGRAMME_COMPLETED, HandoffOutcome.TRAINED):
+            histories[case_id].programmes.append((day, "completed"))  # type: ignore[arg-type]
+    needs: dict[int, list[str]] = defaultdict(list)
+    finished: dict[int, tuple[int, date]] = {}
+    for assessment_id, case_id, finished_at, domain, level in Assessment.objects.filter(
+        case_id__in=case_ids, finished_at__isnull=False
+    ).values_list("pk", "case_id", "finished_at", "needs__domain", "needs__level"):
+        finished[assessment_id] = (case_id, _day(finished_at))  # type: ignore[assignment]
+        if domain and level and level != NeedLevel.NONE:
+            needs[assessment_id].append(NEED_FEATURE.get(domain, domain))
+    for assessment_id, (case_id, day) in finished.items():
+        histories[case_id].assessments.append((day, needs.get(assessment_id, [])))
+    return histories
+
+
+def chunked(ids: Iterable[int], size: int) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    for pk in ids:
+        chunk.append(pk)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# Training takes several snapshots of each case: at release and after these many days.
+SNAPSHOT_OFFSETS = (0, 90, 180, 365)
+
+
+def training_rows(
+    *, released_from: date, released_to: date, today: date | None = None, chunk_size: int = 5000
+) -> Iterator[dict[str, Any]]:
+    """Episode rows for training: one per case and snapshot date, with the features known on that date.
+
+    ``as_of`` of a row is its snapshot date (the horizon runs from it); ``reoffended_on`` is the first
+    reoffence after release; ``followed_until`` is today, or the day a closed case ended. Snapshots after a
+    reoffence, or in the future, are not taken.
+    """
+    today = today or timezone.localdate()
+    ids = (
+        Case.objects.filter(release_date__gte=released_from, release_date__lte=released_to)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for chunk in chunked(ids.iterator(chunk_size=chunk_size), chunk_size):
+        for history in case_histories(chunk).values():
+            followed_until = history.ended_on or today
+            for offset in SNAPSHOT_OFFSETS:
+                as_of = date.fromordinal(history.released_on.toordinal() + offset)
+                if as_of > followed_until or (history.first_reoffence is not None and history.first_reoffence <= as_of):
+                    break
+                yield {
+                    **history.snapshot(as_of),
+                    "released_on": history.released_on,
+                    "as_of": as_of,
+                    "reoffended_on": history.first_reoffence,
+                    "followed_until": followed_until,
+                    "person_id": history.person_id,
+                }
