@@ -114,6 +114,21 @@ class RiskScore(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id}: {self.probability:.2f} ({self.tier})"
 
+    @property
+    def probability_percent(self) -> int:
+        return round(self.probability * 100)
+
+    @property
+    def reasons_for_reader(self) -> list[dict[str, str]]:
+        """The stored reasons in the reader's language (Thai unless they chose English)."""
+        from django.utils import translation
+
+        language = "en" if translation.get_language() == "en" else "th"
+        return [
+            {"text": reason.get(language) or reason.get("en", ""), "direction": reason.get("direction", "")}
+            for reason in self.reasons
+        ]
+
 
 class CaseRisk(models.Model):
     """The latest score of each open case, one row a case, so the caseload sorts by risk in one query."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import pandas as pd
 from django.db import transaction
@@ -161,7 +160,3 @@ def _score_chunk(chunk: list[int], *, version: RiskModelVersion, model: TrainedM
 def rescore_case(*, case_id: int) -> ScoringReport:
     """Score one case now: called after something that feeds its features changed."""
     return score_open_cases(case_ids=[case_id])
-
-
-def reasons_in(score: RiskScore, language: str) -> list[dict[str, Any]]:
-    return [{"text": r["th"] if language == "th" else r["en"], "direction": r["direction"]} for r in score.reasons]

@@ -247,6 +247,7 @@ class CaseloadFilterForm(forms.Form):
         ("last_contact", _("Longest without contact first")),
         ("name", _("Name")),
         ("state", _("State")),
+        ("risk", _("Highest risk first")),
     ]
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     state = forms.ChoiceField(label=_("State"), required=False)

@@ -20,4 +20,6 @@ PERIODIC_JOBS = [
     PeriodicJob("Escalate overdue hand-offs", "rehab.tasks.escalate_overdue_handoffs", minute="*/15"),
     # Bangkok time (CELERY_TIMEZONE): reminders for tomorrow go out at 08:00.
     PeriodicJob("Remind tomorrow's appointments", "rehab.tasks.send_appointment_reminders", minute="0", hour="8"),
+    # After midnight Bangkok time, so the day's appointments and outcomes are in.
+    PeriodicJob("Score open cases (risk model)", "analytics.tasks.score_open_cases_nightly", minute="30", hour="1"),
 ]

@@ -36,6 +36,7 @@ _SORTS: dict[str, list[Any]] = {
     "last_contact": [F("last_contact_at").asc(nulls_first=True), "id"],
     "name": ["person__first_name_th", "person__last_name_th", "id"],
     "state": ["state", "-release_date", "id"],
+    "risk": [F("risk__tier_rank").desc(nulls_last=True), F("risk__probability").desc(nulls_last=True), "id"],
 }
 
 
@@ -44,7 +45,7 @@ def caseload(*, user: Any, query: str = "", state: str = "", sort: str = "") -> 
     missed = Appointment.objects.filter(
         case_id=OuterRef("pk"), state=AppointmentState.MISSED, starts_at__gte=timezone.now() - MISSED_APPOINTMENT_WINDOW
     )
-    cases = Case.objects.visible_to(user).select_related("person", "officer").annotate(missed_recently=Exists(missed))
+    cases = Case.objects.visible_to(user).select_related("person", "officer", "risk").annotate(missed_recently=Exists(missed))
     query = query.strip()
     if query:
         digits = query.replace("-", "").replace(" ", "")

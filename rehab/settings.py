@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 import fontpkg_sarabun
+import plotly
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -140,6 +141,8 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     # The Sarabun webfont comes from its pinned Python package: no CDN, no copy in git.
     ("fonts/sarabun", Path(fontpkg_sarabun.__file__).parent / "files"),
+    # Plotly's browser bundle comes from the pinned plotly package, served like any other asset.
+    ("js/plotly", Path(plotly.__file__).parent / "package_data"),
 ]
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing

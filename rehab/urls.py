@@ -42,6 +42,7 @@ urlpatterns = [
     path("notifications/", handoff_views.notifications_view, name="notifications"),
     path("office/", views.office_view, name="office"),
     path("audit/", views.audit_trail_view, name="audit_trail"),
+    path("", include("analytics.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

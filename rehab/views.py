@@ -19,6 +19,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from analytics.forms import AcknowledgeForm, OverrideForm
+from analytics.selectors import case_risk_panel
 from rehab.exceptions import ApplicationError, CaseChanged
 from rehab.forms import (
     TRANSITION_FORMS,
@@ -187,6 +189,8 @@ def _render_case(request: AuthenticatedRequest, case: Case, *, status: int = 200
         "appointments": appointments_for_case_page(case),
         "appointment_form": forms.pop("appointment_form", None) or AppointmentForm(initial={"kind": "report_in"}),
         "open_appointment": forms.pop("open_appointment", False),
+        "risk": case_risk_panel(case=case),
+        "flag_forms": {"acknowledge": AcknowledgeForm(), "override": OverrideForm()},
         "appointment_marks": [("attend", _("Attended")), ("miss", _("Missed")), ("cancel", _("Cancelled"))],
     }
     return render(request, "rehab/case_detail.html", context, status=status)

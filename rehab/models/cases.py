@@ -42,6 +42,9 @@ class CaseState(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+# A high-risk person without contact for this many days stands out on the caseload.
+ATTENTION_AFTER_DAYS = 14
+
 OPEN_STATES = [CaseState.INTAKE, CaseState.ASSESSMENT, CaseState.ACTIVE, CaseState.SUSPENDED]
 
 
@@ -267,6 +270,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @property
     def days_since_release(self) -> int:
         return (timezone.localdate() - self.release_date).days
+
+    @property
+    def needs_attention(self) -> bool:
+        """High risk and no contact for two weeks: the caseload makes such a person stand out."""
+        risk = getattr(self, "risk", None)
+        if risk is None or risk.tier != "high":
+            return False
+        return self.last_contact_at is None or (timezone.now() - self.last_contact_at).days >= ATTENTION_AFTER_DAYS
 
     def release_before(self, day: date) -> bool:
         return self.release_date < day

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from analytics.tasks import rescore_after_commit
 from rehab.exceptions import ApplicationError
 from rehab.models import (
     Appointment,
@@ -67,6 +68,7 @@ def appointment_mark(*, appointment_id: int, by: User, mark: str, note: str = ""
         appointment.note = note.strip()
         appointment.save()
         audit_record(actor=by, action=AuditAction.TRANSITION, obj=appointment, detail={"transition": mark})
+        rescore_after_commit(appointment.case_id)
     return appointment
 
 

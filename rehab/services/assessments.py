@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from analytics.tasks import rescore_after_commit
 from rehab.exceptions import ApplicationError
 from rehab.models import Assessment, AssessmentNeed, AuditAction, Case, CaseState, NeedDomain, NeedLevel, User
 from rehab.services.audit import audit_record
@@ -99,4 +100,6 @@ def assessment_save(
             obj=locked,
             detail={"case": case.pk, "finished": finish, "stages_needed": sorted(d for d, n in needs.items() if n.needs_stage)},
         )
+        if finish:
+            rescore_after_commit(case.pk)
         return locked

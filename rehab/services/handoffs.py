@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from analytics.tasks import rescore_after_commit
 from rehab.dates import format_date
 from rehab.exceptions import ApplicationError
 from rehab.models import (
@@ -398,6 +399,7 @@ def handoff_complete(*, handoff_id: int, by: User, outcome: str, note: str = "")
         ledger_append(handoff=handoff, step=LedgerStep.COMPLETED, actor=by, payload={"outcome": outcome})
         _notify_sender(handoff, NotificationKind.HANDOFF_COMPLETED, outcome=outcome)
         audit_record(actor=by, action=AuditAction.TRANSITION, obj=handoff, detail={"transition": "complete", "outcome": outcome})
+        rescore_after_commit(handoff.case_id)
     return handoff
 
 

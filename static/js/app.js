@@ -43,3 +43,14 @@
     }
   });
 })();
+
+/* Charts: a div with data-figure holds Plotly JSON; plotly.min.js is served by the project. */
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  document.querySelectorAll("[data-figure]").forEach(function (node) {
+    if (window.Plotly) {
+      var figure = JSON.parse(node.dataset.figure);
+      window.Plotly.newPlot(node, figure.data, figure.layout, { displayModeBar: false, responsive: true });
+    }
+  });
+});

@@ -30,5 +30,6 @@ class Command(BaseCommand):
             )
             declared.add(job.name)
         # Jobs that were removed from the code are disabled, not deleted, so their history stays readable.
-        stale = PeriodicTask.objects.filter(task__startswith="rehab.").exclude(name__in=declared).update(enabled=False)
+        ours = PeriodicTask.objects.filter(task__startswith="rehab.") | PeriodicTask.objects.filter(task__startswith="analytics.")
+        stale = ours.exclude(name__in=declared).update(enabled=False)
         self.stdout.write(f"{len(declared)} periodic jobs set up; {stale} stale ones disabled")

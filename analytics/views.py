@@ -1,0 +1,112 @@
+"""Pages of the risk model: flags on a case, the office's flags, and the model cards.
+
+Flags and scores are reached through the case (``Case.objects.visible_to``), so only the case's
+officer and office supervisor see them; agency staff and employers have no way to them."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from analytics.forms import AcknowledgeForm, DecisionForm, OverrideForm
+from analytics.models import RiskModelVersion
+from analytics.selectors import acknowledgement_speed, calibration_figure_json, office_flags
+from analytics.services import flag_acknowledge, flag_override, flag_resolve, model_approve, model_reject
+from rehab.exceptions import ApplicationError
+from rehab.models import AuditAction
+from rehab.services.audit import audit_record
+from rehab.views import AuthenticatedRequest, _case_or_404
+
+
+@login_required
+@require_POST
+def flag_act(request: AuthenticatedRequest, pk: int, flag_id: int, action: str) -> HttpResponse:
+    case = _case_or_404(request, pk)
+    flag = case.risk_flags.filter(pk=flag_id).first()
+    if flag is None or action not in ("acknowledge", "override", "resolve"):
+        raise Http404
+    back = reverse("case_detail", args=[case.pk]) + "#risk"
+    try:
+        if action == "acknowledge":
+            form = AcknowledgeForm(request.POST)
+            if not form.is_valid():
+                raise ApplicationError(_("Choose the action taken."))
+            flag_acknowledge(flag_id=flag.pk, by=request.user, action=form.cleaned_data["action"], note=form.cleaned_data["note"])
+        elif action == "override":
+            override_form = OverrideForm(request.POST)
+            if not override_form.is_valid():
+                raise ApplicationError(_("Say why you disagree with the flag."))
+            flag_override(flag_id=flag.pk, by=request.user, reason=override_form.cleaned_data["note"])
+        else:
+            flag_resolve(flag_id=flag.pk, by=request.user, note=request.POST.get("note", ""))
+    except ApplicationError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Recorded."))
+    return redirect(back)
+
+
+@login_required
+def office_flags_view(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
+    if not user.has_perm("rehab.supervise_office") or user.office_id is None:
+        raise PermissionDenied
+    page = Paginator(office_flags(office_id=user.office_id), 25).get_page(request.GET.get("page"))
+    return render(
+        request, "analytics/office_flags.html", {"page": page, "speed": acknowledgement_speed(office_id=user.office_id)}
+    )
+
+
+@login_required
+def model_list(request: AuthenticatedRequest) -> HttpResponse:
+    if not request.user.has_perm("analytics.read_model_card"):
+        raise PermissionDenied
+    versions = RiskModelVersion.objects.defer("artifact").select_related("decided_by")
+    return render(request, "analytics/model_list.html", {"versions": versions})
+
+
+@login_required
+def model_card(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    if not request.user.has_perm("analytics.read_model_card"):
+        raise PermissionDenied
+    version = RiskModelVersion.objects.defer("artifact").filter(pk=pk).first()
+    if version is None:
+        raise Http404
+    audit_record(actor=request.user, action=AuditAction.VIEW, obj=version)
+    context = {
+        "version": version,
+        "figure": calibration_figure_json(version),
+        "form": DecisionForm(),
+        "may_decide": request.user.has_perm("analytics.decide_model"),
+    }
+    return render(request, "analytics/model_card.html", context)
+
+
+@login_required
+@require_POST
+def model_decide(request: AuthenticatedRequest, pk: int, decision: str) -> HttpResponse:
+    if not request.user.has_perm("analytics.decide_model"):
+        raise PermissionDenied
+    form = DecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        if decision == "approve":
+            model_approve(version_id=pk, by=request.user, note=note)
+        elif decision == "reject":
+            model_reject(version_id=pk, by=request.user, note=note)
+        else:
+            raise Http404
+    except ApplicationError as error:
+        messages.error(request, str(error.message))
+    except RiskModelVersion.DoesNotExist as missing:
+        raise Http404 from missing
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("model_card", pk=pk)
