@@ -9,13 +9,11 @@ cannot be recomputed by someone who can write to the database but does not hold 
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from rehab.models.audit import AppendOnlyError
+from rehab.models.audit import AppendOnlyModel
 
 
 class LedgerStep(models.TextChoices):
@@ -28,15 +26,7 @@ class LedgerStep(models.TextChoices):
     ESCALATED = "escalated", _("Escalated")
 
 
-class TransactionEntryQuerySet(models.QuerySet["TransactionEntry"]):
-    def update(self, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("The transaction record is append-only.")
-
-    def delete(self) -> NoReturn:  # type: ignore[override]
-        raise AppendOnlyError("The transaction record is append-only.")
-
-
-class TransactionEntry(models.Model):
+class TransactionEntry(AppendOnlyModel):
     handoff = models.ForeignKey("rehab.Handoff", on_delete=models.PROTECT, related_name="ledger")
     step = models.CharField(_("step"), max_length=20, choices=LedgerStep.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -47,8 +37,6 @@ class TransactionEntry(models.Model):
     entry_hash = models.CharField(max_length=64, unique=True)
     signature = models.CharField(max_length=64)
 
-    objects = TransactionEntryQuerySet.as_manager()
-
     class Meta:
         ordering = ["id"]
         verbose_name = _("transaction record entry")
@@ -56,11 +44,3 @@ class TransactionEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pk} {self.step} {self.entry_hash[:12]}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("The transaction record is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("The transaction record is append-only.")

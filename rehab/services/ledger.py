@@ -124,18 +124,9 @@ def ledger_verify(*, chunk_size: int = 5000) -> ChainReport:
             return ChainReport(
                 checked, entry.pk, "it does not link to the entry before it: an entry before it was deleted or changed"
             )
-        expected = _entry_hash(
-            prev_hash=entry.prev_hash,
-            handoff_id=entry.handoff_id,
-            step=entry.step,
-            actor_id=entry.actor_id,
-            actor_username=entry.actor_username,
-            at=entry.at,
-            payload=entry.payload,
-        )
-        if expected != entry.entry_hash:
+        if not _content_holds(entry):
             return ChainReport(checked, entry.pk, "its content was changed after it was written")
-        if not hmac.compare_digest(_sign(entry.actor_id, entry.entry_hash), entry.signature):
+        if not _signature_holds(entry):
             return ChainReport(checked, entry.pk, "its signature does not match")
         prev = entry.entry_hash
         checked += 1
@@ -146,15 +137,22 @@ def ledger_verify_handoff(*, handoff: Handoff) -> list[tuple[TransactionEntry, b
     """The entries of one hand-off, each with whether its own hash and signature hold (for the case page)."""
     result = []
     for entry in handoff.ledger.select_related("actor").order_by("id"):
-        expected = _entry_hash(
-            prev_hash=entry.prev_hash,
-            handoff_id=entry.handoff_id,
-            step=entry.step,
-            actor_id=entry.actor_id,
-            actor_username=entry.actor_username,
-            at=entry.at,
-            payload=entry.payload,
-        )
-        intact = expected == entry.entry_hash and hmac.compare_digest(_sign(entry.actor_id, entry.entry_hash), entry.signature)
-        result.append((entry, intact))
+        result.append((entry, _content_holds(entry) and _signature_holds(entry)))
     return result
+
+
+def _content_holds(entry: TransactionEntry) -> bool:
+    expected = _entry_hash(
+        prev_hash=entry.prev_hash,
+        handoff_id=entry.handoff_id,
+        step=entry.step,
+        actor_id=entry.actor_id,
+        actor_username=entry.actor_username,
+        at=entry.at,
+        payload=entry.payload,
+    )
+    return expected == entry.entry_hash
+
+
+def _signature_holds(entry: TransactionEntry) -> bool:
+    return hmac.compare_digest(_sign(entry.actor_id, entry.entry_hash), entry.signature)
