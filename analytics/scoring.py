@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from analytics.models import TIER_RANK, CaseRisk, RiskFlag, RiskModelVersion, RiskScore
+from analytics.models import TIER_RANK, CaseRisk, RiskFlag, RiskModelVersion, RiskScore, RiskTier
 from analytics.risk.artifact import TrainedModel, load_model
 from analytics.risk.asof import snapshot_checksum
 from analytics.risk.episodes import episodes_from_frame
@@ -138,7 +138,7 @@ def _score_chunk(chunk: list[int], *, version: RiskModelVersion, model: TrainedM
         risks = []
         for score in scores:
             before = previous.get(score.case_id)
-            rank = TIER_RANK[score.tier]
+            rank = TIER_RANK[RiskTier(score.tier)]
             rose = before is not None and rank > before.tier_rank
             entered_high = score.tier == "high" and (before is None or before.tier != "high")
             if rose or entered_high:

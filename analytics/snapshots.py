@@ -37,9 +37,8 @@ NEED_FEATURE = {"legal_aid": "legal"}
 EMPLOYMENT_OUTCOMES = {HandoffOutcome.PLACED}
 
 
-def _day(moment: datetime | date | None) -> date | None:
-    if moment is None:
-        return None
+def _day(moment: datetime | date) -> date:
+    """The Bangkok date of a moment (or the date itself)."""
     if isinstance(moment, datetime):
         return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
     return moment
@@ -135,22 +134,22 @@ def case_histories(case_ids: Sequence[int]) -> dict[int, CaseHistory]:
     for case_id, starts_at, state in Appointment.objects.filter(
         case_id__in=case_ids, state__in=[AppointmentState.ATTENDED, AppointmentState.MISSED]
     ).values_list("case_id", "starts_at", "state"):
-        histories[case_id].appointments.append((_day(starts_at), state))  # type: ignore[arg-type]
+        histories[case_id].appointments.append((_day(starts_at), state))
     for case_id, closed_at, outcome, service in Handoff.objects.filter(
         case_id__in=case_ids, state=HandoffState.COMPLETED, closed_at__isnull=False
     ).values_list("case_id", "closed_at", "outcome", "service"):
         day = _day(closed_at)
-        histories[case_id].handoffs.append((day, "completed"))  # type: ignore[arg-type]
+        histories[case_id].handoffs.append((day, "completed"))
         if outcome in EMPLOYMENT_OUTCOMES:
-            histories[case_id].employment.append((day, None))  # type: ignore[arg-type]
+            histories[case_id].employment.append((day, None))
         if service == ServiceKind.BEHAVIOUR_PROGRAMME or outcome in (HandoffOutcome.PROGRAMME_COMPLETED, HandoffOutcome.TRAINED):
-            histories[case_id].programmes.append((day, "completed"))  # type: ignore[arg-type]
+            histories[case_id].programmes.append((day, "completed"))
     needs: dict[int, list[str]] = defaultdict(list)
     finished: dict[int, tuple[int, date]] = {}
     for assessment_id, case_id, finished_at, domain, level in Assessment.objects.filter(
         case_id__in=case_ids, finished_at__isnull=False
     ).values_list("pk", "case_id", "finished_at", "needs__domain", "needs__level"):
-        finished[assessment_id] = (case_id, _day(finished_at))  # type: ignore[assignment]
+        finished[assessment_id] = (case_id, _day(finished_at))  # type: ignore[arg-type]  # filtered to not null above
         if domain and level and level != NeedLevel.NONE:
             needs[assessment_id].append(NEED_FEATURE.get(domain, domain))
     for assessment_id, (case_id, day) in finished.items():

@@ -63,7 +63,7 @@ def caseload(*, user: Any, query: str = "", state: str = "", sort: str = "") -> 
                     | Q(person__last_name_en__icontains=word)
                 )
     if state == "open":
-        cases = cases.open()
+        cases = cases.filter(state__in=OPEN_STATES)
     elif state in CaseState.values:
         cases = cases.filter(state=state)
     return cases.order_by(*_SORTS.get(sort, _SORTS["-release_date"]))
