@@ -6,7 +6,7 @@ PORT ?= 8000
 # Tests run on PostgreSQL (the local server, trust auth) unless DATABASE_URL says otherwise.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/khuenkhondee
 
-.PHONY: run test lint typecheck check seed bench docs messages clean
+.PHONY: run test lint typecheck check seed risk-demo messages clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -39,6 +39,10 @@ check: lint typecheck test
 
 seed: $(VENV)/.runtime
 	$(PY) manage.py seed_demo
+
+# Train a candidate risk model on the demo cases; a manager approves it at /models/, then `manage.py risk_score`.
+risk-demo: $(VENV)/.runtime
+	$(PY) manage.py risk_train
 
 messages: $(VENV)/.dev
 	$(PY) manage.py makemessages -l th --no-obsolete --ignore=.venv --ignore=var
