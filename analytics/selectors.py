@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, QuerySet
+from django.utils.translation import gettext as _
 
 from analytics.models import FlagState, RiskFlag, RiskModelVersion, RiskScore
 
@@ -61,7 +62,7 @@ def calibration_figure_json(version: RiskModelVersion) -> str:
 
     points = version.calibration.get("curve", [])
     figure = go.Figure()
-    figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect", line={"dash": "dot", "color": "#999"}))
+    figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", hoverinfo="skip", line={"dash": "dot", "color": "#999"}))
     figure.add_trace(
         go.Scatter(
             x=[p["mean_predicted"] for p in points],
@@ -74,8 +75,9 @@ def calibration_figure_json(version: RiskModelVersion) -> str:
     figure.update_layout(
         margin={"l": 40, "r": 10, "t": 10, "b": 40},
         height=320,
-        xaxis={"title": "predicted", "range": [0, 1]},
-        yaxis={"title": "observed", "range": [0, 1]},
+        # The axes in the reader's language (the page's labels of the fairness tables).
+        xaxis={"title": str(_("Predicted")), "range": [0, 1], "automargin": True},
+        yaxis={"title": str(_("Observed")), "range": [0, 1], "automargin": True},
         font={"family": "Sarabun, sans-serif"},
         showlegend=False,
     )

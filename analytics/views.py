@@ -59,8 +59,15 @@ def office_flags_view(request: AuthenticatedRequest) -> HttpResponse:
     if not user.has_perm("rehab.supervise_office") or user.office_id is None:
         raise PermissionDenied
     page = Paginator(office_flags(office_id=user.office_id), 25).get_page(request.GET.get("page"))
+    # Each flag with the hours it took to act on it (None while it waits).
+    rows = [
+        (flag, round((flag.acted_at - flag.raised_at).total_seconds() / 3600, 1) if flag.acted_at else None)
+        for flag in page.object_list
+    ]
     return render(
-        request, "analytics/office_flags.html", {"page": page, "speed": acknowledgement_speed(office_id=user.office_id)}
+        request,
+        "analytics/office_flags.html",
+        {"page": page, "rows": rows, "speed": acknowledgement_speed(office_id=user.office_id)},
     )
 
 
@@ -83,7 +90,9 @@ def model_card(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context = {
         "version": version,
         "figure": calibration_figure_json(version),
-        "form": DecisionForm(),
+        # Two note fields on one page: each its own id, so that each label belongs to its own box.
+        "form": DecisionForm(auto_id="id_approve_%s"),
+        "reject_form": DecisionForm(auto_id="id_reject_%s"),
         "may_decide": request.user.has_perm("analytics.decide_model"),
     }
     return render(request, "analytics/model_card.html", context)

@@ -83,6 +83,9 @@ class ConsentForm(forms.Form):
 
 
 class AppointmentForm(forms.Form):
+    # Its own prefix: it shares pages with the contact-note form, whose fields have the same names.
+    prefix = "appointment"
+
     kind = forms.ChoiceField(label=_("Kind"), choices=AppointmentKind.choices)
     starts_on = EraDateField(label=_("Date"))
     starts_time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))

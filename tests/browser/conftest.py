@@ -94,9 +94,11 @@ class Visit:
         self.responses: list[Any] = []
         page.on("response", lambda response: self.responses.append(response))
 
-    def goto(self, path: str) -> None:
-        self.page.goto(self.base_url + path)
+    def goto(self, path: str) -> Any:
+        """Open a page of the site and wait for its fonts; the response tells its status (404, 403...)."""
+        response = self.page.goto(self.base_url + path)
         self.wait_for_fonts()
+        return response
 
     def login(self, username: str, password: str = PASSWORD) -> None:
         self.goto("/accounts/login/")
@@ -131,6 +133,16 @@ class Visit:
 
     def wait_for_fonts(self) -> None:
         self.page.wait_for_function("document.fonts.status === 'loaded' && document.fonts.check('16px Sarabun')")
+
+    def wait_for_charts(self) -> None:
+        """Wait until every chart of the page (a ``data-figure`` element that Plotly draws into) is drawn as
+        wide as its box: Plotly redraws a responsive chart a moment after the window changed size."""
+        self.page.wait_for_function(
+            """() => Array.from(document.querySelectorAll("[data-figure]")).every((node) => {
+                const svg = node.querySelector("svg.main-svg");
+                return svg !== null && Math.abs(svg.getBoundingClientRect().width - node.clientWidth) <= 1;
+            })"""
+        )
 
     def static_responses(self) -> dict[str, int]:
         """The status of the first response for each static file this tab fetched."""
@@ -181,6 +193,7 @@ class Visit:
         for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
             self.page.set_viewport_size(size)
             self.wait_for_fonts()
+            self.wait_for_charts()
             self.page.screenshot(path=SCREENSHOTS / f"{slug}-{self.language}-{label}.png", full_page=True)
             assert self.horizontal_overflow() <= 0, f"{name} ({self.language}, {label}) is wider than the window"
         self.page.set_viewport_size(DESKTOP)

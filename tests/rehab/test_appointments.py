@@ -65,7 +65,12 @@ def test_the_case_page_schedules_and_marks(client, officer):
     day = (timezone.localdate() + timedelta(days=3)).strftime("%d/%m/%Y")
     response = client.post(
         reverse("appointment_new", args=[case.pk]),
-        {"kind": "home_visit", "starts_on": day, "starts_time": "09:00", "place": "บ้านเลขที่ 12"},
+        {
+            "appointment-kind": "home_visit",
+            "appointment-starts_on": day,
+            "appointment-starts_time": "09:00",
+            "appointment-place": "บ้านเลขที่ 12",
+        },
     )
     assert response.status_code == 302
     appointment = Appointment.objects.get()
@@ -91,7 +96,12 @@ def test_a_rejected_appointment_keeps_what_was_typed(client, officer):
     yesterday = (timezone.localdate() - timedelta(days=1)).strftime("%d/%m/%Y")
     response = client.post(
         reverse("appointment_new", args=[case.pk]),
-        {"kind": "home_visit", "starts_on": yesterday, "starts_time": "09:00", "place": "ตลาดสด"},
+        {
+            "appointment-kind": "home_visit",
+            "appointment-starts_on": yesterday,
+            "appointment-starts_time": "09:00",
+            "appointment-place": "ตลาดสด",
+        },
     )
     assert response.status_code == 400
     html = response.content.decode()
