@@ -1,9 +1,12 @@
-"""``manage.py seed_demo``: the demo users, plausible and consistent cases, the password, --if-empty."""
+"""``manage.py seed_demo``: the demo users, plausible and consistent cases, the plans and their
+hand-offs (with the chained record), the appointments, the outcome model, the password, --if-empty."""
 
 from __future__ import annotations
 
+import math
 import stat
-from collections import Counter
+from collections import Counter, defaultdict
+from datetime import date, timedelta
 from io import StringIO
 from random import Random
 
@@ -16,19 +19,34 @@ from django_fsm_log.models import StateLog
 
 from rehab import demo
 from rehab.models import (
+    OPEN_HANDOFF_STATES,
     OPEN_STATES,
     PROBATION_UNIT,
+    SERVICES_FOR_STAGE,
+    Appointment,
+    AppointmentState,
     Assessment,
     Case,
     CaseState,
     ContactNote,
+    Handoff,
+    HandoffState,
+    LedgerStep,
     NeedDomain,
     Person,
     Reoffence,
     Role,
+    ServiceOffer,
+    Stage,
+    StageState,
+    TransactionEntry,
     User,
 )
+from rehab.selectors import caseload
+from rehab.selectors_handoffs import inbox_counts
+from rehab.services.ledger import ledger_verify
 from rehab.validators import validate_national_id
+from rehab.workdays import add_working_days
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +221,226 @@ def test_national_ids_are_valid_and_unique_for_every_serial():
     for number in list(numbers)[:500]:
         validate_national_id(number)
     assert demo.national_id(1, "1001", 7) != demo.national_id(3, "1001", 7)
+
+
+# --- plans, hand-offs and the transaction record ---------------------------------------------
+
+STAGE_OF = {
+    HandoffState.SENT: StageState.REFERRED,
+    HandoffState.ACCEPTED: StageState.IN_PROGRESS,
+    HandoffState.COMPLETED: StageState.COMPLETED,
+}
+
+
+def test_stages_follow_their_hand_offs_as_the_services_keep_them(seeded):
+    handoffs = list(Handoff.objects.select_related("case__office", "to_office", "stage").order_by("sent_at", "pk"))
+    assert Counter(h.state for h in handoffs).keys() >= {
+        HandoffState.SENT,
+        HandoffState.ACCEPTED,
+        HandoffState.COMPLETED,
+        HandoffState.DECLINED,
+        HandoffState.WITHDRAWN,
+    }
+    offered = set(ServiceOffer.objects.filter(active=True).values_list("office_id", "service"))
+    by_stage = defaultdict(list)
+    today = timezone.localdate()
+    for handoff in handoffs:
+        by_stage[handoff.stage_id].append(handoff)
+        assert handoff.case_id == handoff.stage.case_id
+        assert (handoff.to_office_id, handoff.service) in offered
+        assert handoff.service in SERVICES_FOR_STAGE[handoff.stage.domain]
+        assert handoff.to_office.province_id == handoff.case.office.province_id
+        assert handoff.from_office_id == handoff.case.office_id
+        assert handoff.sender_id == handoff.case.officer_id
+        assert handoff.sent_at.date() <= handoff.respond_by <= handoff.complete_by
+        assert handoff.sent_at <= timezone.now()
+        if handoff.state == HandoffState.DECLINED:
+            assert handoff.decline_reason and handoff.answered_by_id and handoff.closed_at
+        if handoff.state == HandoffState.WITHDRAWN:
+            assert handoff.withdraw_reason and handoff.closed_at
+        if handoff.state == HandoffState.COMPLETED:
+            assert handoff.outcome and handoff.answered_at <= handoff.closed_at
+        if handoff.state in OPEN_HANDOFF_STATES:
+            assert handoff.case.state in (CaseState.ASSESSMENT, CaseState.ACTIVE, CaseState.SUSPENDED)
+            assert handoff.closed_at is None
+    for stage in Stage.objects.all():
+        history = by_stage.get(stage.pk, [])
+        expected = STAGE_OF.get(history[-1].state, StageState.PLANNED) if history else StageState.PLANNED
+        assert stage.state == expected, (stage.pk, [h.state for h in history])
+        assert all(h.state not in OPEN_HANDOFF_STATES for h in history[:-1])  # earlier ones are closed
+    overdue = [h for h in handoffs if h.overdue(today)]
+    assert overdue and len(overdue) < len(handoffs) / 5  # a few
+
+
+def test_every_step_is_in_the_chained_record_and_it_verifies(seeded):
+    report = ledger_verify()
+    assert report.ok, report.problem
+    assert report.checked == TransactionEntry.objects.count() > 0
+    out = StringIO()
+    call_command("verify_audit_chain", stdout=out)
+    assert "OK" in out.getvalue()
+    steps = defaultdict(list)
+    for handoff_id, step, actor_id in TransactionEntry.objects.order_by("id").values_list("handoff_id", "step", "actor_id"):
+        steps[handoff_id].append((step, actor_id))
+    staff_offices = dict(User.objects.filter(role=Role.AGENCY_STAFF).values_list("pk", "office_id"))
+    for handoff in Handoff.objects.select_related("case"):
+        chain = steps[handoff.pk]
+        assert chain[0] == (LedgerStep.SENT, handoff.sender_id)
+        transitions = [step for step, _actor in chain if step != LedgerStep.PROGRESS]
+        assert transitions[-1] == handoff.state  # a step is named after the state it leads to
+        for step, actor in chain:
+            if step in (LedgerStep.ACCEPTED, LedgerStep.DECLINED, LedgerStep.COMPLETED):
+                assert staff_offices.get(actor) == handoff.to_office_id  # answered by the receiving office
+
+
+def test_a_second_seed_extends_the_chain(seeded):
+    before = TransactionEntry.objects.count()
+    call_command("seed_demo", people=40, seed=8, stdout=StringIO())
+    assert TransactionEntry.objects.count() > before
+    assert ledger_verify().ok
+
+
+def test_the_agency_user_finds_a_useful_inbox(seeded, client):
+    agency = User.objects.get(username="agency")
+    assert agency.is_office_head and agency.office.code == "employment-10"
+    busiest = Counter(Handoff.objects.filter(to_office__province_id="10").values_list("to_office_id", flat=True))
+    assert busiest.most_common(1)[0][0] == agency.office_id
+    counts = inbox_counts(user=agency)
+    assert counts["new"] >= 2 and counts["overdue"] >= 1 and counts["accepted"] >= 2
+    done = Handoff.objects.filter(to_office=agency.office, state__in=[HandoffState.COMPLETED, HandoffState.DECLINED])
+    assert done.count() >= 2
+    client.force_login(agency)
+    for tab in ("new", "overdue", "accepted", "done"):
+        response = client.get(f"/inbox/?tab={tab}")
+        assert response.status_code == 200
+        assert "HO-" in response.content.decode()
+    assert agency.notifications.filter(read_at__isnull=True).exists()
+
+
+def test_the_demo_officer_sees_hand_offs_in_the_case_timeline(seeded):
+    from rehab.selectors import case_timeline
+
+    officer = User.objects.get(username="officer")
+    case = Case.objects.filter(officer=officer, handoffs__isnull=False).first()
+    assert case is not None
+    kinds = {entry.kind for entry in case_timeline(case=case)}
+    assert {"handoff", "stage"} <= kinds
+
+
+# --- appointments -----------------------------------------------------------------------------
+
+
+def test_appointments_past_and_coming(seeded):
+    now = timezone.now()
+    states = Counter(Appointment.objects.values_list("state", flat=True))
+    assert states[AppointmentState.ATTENDED] > states[AppointmentState.MISSED] > states[AppointmentState.CANCELLED] > 0
+    assert states[AppointmentState.SCHEDULED] > 0
+    assert not Appointment.objects.filter(state=AppointmentState.SCHEDULED, starts_at__lt=now).exists()
+    assert not Appointment.objects.exclude(state=AppointmentState.SCHEDULED).filter(starts_at__gt=now).exists()
+    assert not Appointment.objects.filter(state=AppointmentState.SCHEDULED).exclude(case__state__in=OPEN_STATES).exists()
+    officer = User.objects.get(username="officer")
+    soon = Appointment.objects.filter(
+        case__officer=officer, state=AppointmentState.SCHEDULED, starts_at__lt=now + timedelta(days=10)
+    )
+    assert soon.count() >= 3
+    flagged = [case for case in caseload(user=officer) if case.missed_recently]
+    assert flagged and len(flagged) < 20
+    # Nothing is dated after a new offence that ended the case (the facts come before the outcome).
+    for case_id, offence_date in Reoffence.objects.values_list("case_id", "offence_date"):
+        latest = Appointment.objects.filter(case_id=case_id).order_by("-starts_at").values_list("starts_at", flat=True).first()
+        assert latest is None or timezone.localtime(latest).date() < offence_date
+
+
+# --- the outcome model (pure: many people, no database) ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    districts = {"10": ["1001", "1002"], "30": ["3001"], "50": ["5001"], "90": ["9001"]}
+    sim = demo.Simulator(Random(11), now=timezone.now(), districts=districts)
+    cases = []
+    for _ in range(12_000):
+        person = sim.person()
+        sim.history(person)
+        cases.extend(person.cases)
+    return sim, cases
+
+
+def test_reoffending_follows_the_thai_cohort_curve(simulated):
+    sim, cases = simulated
+    for years, target in ((1, 0.15), (2, 0.24)):
+        horizon = 365 * years
+        followed = [c for c in cases if c.release >= sim.window_start and c.release + horizon <= sim.today - 45]
+        share = sum(c.reoffence_day is not None and c.reoffence_day - c.release <= horizon for c in followed) / len(followed)
+        assert abs(share - target) < 0.025, (years, share)
+
+
+def test_missed_appointments_come_before_more_reoffending(simulated):
+    """As a risk model sees it: on each appointment day, the appointments missed in the last 60 days
+    against a new offence in the next 90."""
+    sim, cases = simulated
+    outcomes: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for case in cases:
+        missed: list[int] = []
+        for ts, _kind, state, _note in case.appointments:
+            day = ts // demo.DAY
+            if state == AppointmentState.MISSED:
+                missed.append(day)
+            if state not in (AppointmentState.MISSED, AppointmentState.ATTENDED) or day + 90 > sim.today - 45:
+                continue
+            recent = min(2, sum(1 for m in missed if day - 60 < m <= day))
+            offended = case.reoffence_day is not None and day < case.reoffence_day <= day + 90
+            outcomes[recent][0] += 1
+            outcomes[recent][1] += offended
+    rates = [outcomes[k][1] / outcomes[k][0] for k in (0, 1, 2)]
+    assert min(outcomes[k][0] for k in (0, 1, 2)) > 200
+    assert rates[0] < rates[1] < rates[2], rates
+
+
+def test_a_job_comes_before_less_reoffending(simulated):
+    sim, cases = simulated
+    placed, not_placed = [0, 0], [0, 0]
+    for case in cases:
+        if case.legacy or case.release + 365 > sim.today - 45:
+            continue
+        job = min(
+            (
+                h.steps[-1][0] // demo.DAY
+                for stage in case.stages
+                for h in stage.handoffs
+                if h.steps[-1][1] == LedgerStep.COMPLETED and h.steps[-1][3] == "placed"
+            ),
+            default=None,
+        )
+        if job is None:
+            group = not_placed
+        elif job - case.release <= 120:
+            group = placed
+        else:
+            continue  # placed later: not comparable
+        if case.reoffence_day is not None and case.reoffence_day - case.release <= 120:
+            continue  # reoffended before a job could count
+        group[0] += 1
+        group[1] += case.reoffence_day is not None and case.reoffence_day - case.release <= 365
+    assert placed[0] > 200
+    assert placed[1] / placed[0] < not_placed[1] / not_placed[0]
+
+
+def test_the_hazard_is_calibrated_and_documented():
+    # With everyone alike the calibrated hazard gives the cohort curve exactly.
+    hazard = demo.Hazard.calibrate([demo.Hazard.segments(0.0, [], None, None)] * 10)
+    total = 0.0
+    for rate, (start, _), (stop, share) in zip(hazard.rates, demo.REOFFENCE_CURVE, demo.REOFFENCE_CURVE[1:], strict=False):
+        total += rate * (stop - start)
+        assert abs(1 - math.exp(-total) - share) < 1e-6
+    assert demo.Hazard.__doc__ and "exp(" in demo.Hazard.__doc__
+
+
+def test_deadlines_are_the_services_working_days():
+    holidays = [date(2026, 1, 1), date(2026, 4, 13), date(2026, 4, 14), date(2026, 4, 15)]
+    sim = demo.Simulator(Random(1), now=timezone.now(), districts={"10": ["1001"]}, holidays=holidays)
+    start = date(2025, 12, 20).toordinal()
+    for day in range(start, start + 150, 3):
+        for days in (0, 1, 3, 5, 30, 60):
+            expected = add_working_days(date.fromordinal(day), days, holidays)
+            assert sim.deadline(day, days) == expected.toordinal()

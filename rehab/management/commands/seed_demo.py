@@ -2,10 +2,13 @@
 
     manage.py seed_demo                      # 2,000 people with full histories (a few seconds)
     manage.py seed_demo --if-empty           # what `make run` does: seed only an empty database
-    manage.py seed_demo --people 1000000     # scale data: about 7 minutes on an empty PostgreSQL database
-    manage.py seed_demo --people 1000000 --no-history   # lean: under 2 minutes
+    manage.py seed_demo --people 1000000     # scale data: about 10 minutes on an empty PostgreSQL database
+    manage.py seed_demo --people 1000000 --no-history   # lean: a few minutes
 
-The generation itself lives in rehab.demo.
+Full histories include the plans, the hand-offs to partner offices (each step in the chained
+transaction record, which `verify_audit_chain` checks), the appointments, and new offences drawn
+from a documented generative model (rehab.demo.Hazard, docs/benchmarks.md). The generation itself
+lives in rehab.demo.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.db.models import Count, Q
 
 from rehab import demo
 from rehab.models import OPEN_STATES, Person, Role, User
+from rehab.selectors_handoffs import inbox_counts
 
 
 class Command(BaseCommand):
@@ -33,8 +37,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-history",
             action="store_true",
-            help="Lean data for scale: no assessments, plan stages or transition logs except on the demo officer's "
-            "cases; open cases still get two or three recent contact notes.",
+            help="Lean data for scale: no assessments, plans, hand-offs or transition logs except on the demo "
+            "officer's cases; open cases still get two or three recent contact notes and their recent appointments.",
         )
         parser.add_argument("--chunk-size", type=int, default=10_000, help="People written per transaction (default 10000).")
 
@@ -93,15 +97,23 @@ class Command(BaseCommand):
             extra = ""
             if username == "officer" and caseload:
                 extra = f" - {caseload['all']} cases, {caseload['open']} open"
+            if username == "agency" and user.office_id:
+                counts = inbox_counts(user=user)
+                extra = f" - inbox: {counts['new']} new, {counts['overdue']} overdue, {counts['accepted']} accepted"
             if username == "admin":
                 extra = " - also the Django admin at /admin/"
             self.stdout.write(f"  {username:<11} {user.get_full_name()} ({user.get_role_display()}{where}){extra}")
         officers = User.objects.filter(role=Role.OFFICER, username__regex=r"^officer[0-9]+$").count()
         supervisors = User.objects.filter(role=Role.SUPERVISOR, username__regex=r"^supervisor[0-9]+$").count()
+        staff = User.objects.filter(role=Role.AGENCY_STAFF, username__startswith="staff-").count()
         if officers or supervisors:
             self.stdout.write(
                 f"  and officer2 ... ({officers:,} more officers), supervisor2 ... "
                 f"({supervisors:,} supervisors of other offices), same password"
+            )
+        if staff:
+            self.stdout.write(
+                f"  and staff-<office code>, e.g. staff-medical-services-10 ({staff:,} partner offices' staff), same password"
             )
         if officer is not None and not officer.check_password(password):
             self.stdout.write(
