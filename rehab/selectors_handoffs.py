@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from rehab.models import (
+    CLOSED_HANDOFF_STATES,
     SERVICES_FOR_STAGE,
     Handoff,
     HandoffState,
@@ -33,22 +34,25 @@ def inbox(*, user: Any, tab: str, today: date | None = None) -> QuerySet[Handoff
     if tab == "accepted":
         return handoffs.filter(state=HandoffState.ACCEPTED).order_by("complete_by", "id")
     if tab == "done":
-        return handoffs.filter(state__in=[HandoffState.COMPLETED, HandoffState.DECLINED, HandoffState.WITHDRAWN]).order_by(
-            "-closed_at", "-id"
-        )
+        return handoffs.filter(state__in=CLOSED_HANDOFF_STATES).order_by("-closed_at", "-id")
     return handoffs.filter(state=HandoffState.SENT).order_by("respond_by", "id")
 
 
 def inbox_counts(*, user: Any, today: date | None = None) -> dict[str, int]:
+    """The open tabs' counts. Only open hand-offs are read (through `handoff_inbox`): a busy office
+    has tens of thousands of closed ones, and the done tab shows no count."""
     today = today or timezone.localdate()
-    from django.db.models import Count
-
-    counts = Handoff.objects.visible_to(user).aggregate(
-        new=Count("pk", filter=Q(state=HandoffState.SENT)),
-        overdue=Count(
-            "pk", filter=Q(state=HandoffState.SENT, respond_by__lt=today) | Q(state=HandoffState.ACCEPTED, complete_by__lt=today)
-        ),
-        accepted=Count("pk", filter=Q(state=HandoffState.ACCEPTED)),
+    counts = (
+        Handoff.objects.visible_to(user)
+        .filter(state__in=[HandoffState.SENT, HandoffState.ACCEPTED])
+        .aggregate(
+            new=Count("pk", filter=Q(state=HandoffState.SENT)),
+            overdue=Count(
+                "pk",
+                filter=Q(state=HandoffState.SENT, respond_by__lt=today) | Q(state=HandoffState.ACCEPTED, complete_by__lt=today),
+            ),
+            accepted=Count("pk", filter=Q(state=HandoffState.ACCEPTED)),
+        )
     )
     return counts
 

@@ -37,6 +37,7 @@ from rehab.selectors import (
     appointments_for_case_page,
     case_timeline,
     caseload,
+    mark_missed_recently,
     office_officer_loads,
     office_officers,
     stages_in_plan_order,
@@ -117,6 +118,7 @@ def _case_list(request: AuthenticatedRequest) -> dict[str, Any]:
     params = filters.cleaned_data if filters.is_valid() else {}
     cases = caseload(user=request.user, query=params.get("q", ""), state=params.get("state", ""), sort=params.get("sort", ""))
     page = Paginator(cases, settings.CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = mark_missed_recently(list(page.object_list))
     if params.get("q"):
         audit_record(
             actor=request.user, action=AuditAction.SEARCH, object_type="rehab.case", detail={"results": page.paginator.count}

@@ -20,7 +20,8 @@ def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(
-        "CREATE INDEX IF NOT EXISTS case_office_contact ON rehab_case (office_id, last_contact_at ASC NULLS FIRST, id)", params=None
+        "CREATE INDEX IF NOT EXISTS case_office_contact ON rehab_case (office_id, last_contact_at ASC NULLS FIRST, id)",
+        params=None,
     )
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm", params=None)
     for column in COLUMNS:

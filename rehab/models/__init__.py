@@ -18,6 +18,7 @@ from rehab.models.cases import (
     ReoffenceSource,
 )
 from rehab.models.handoffs import (
+    CLOSED_HANDOFF_STATES,
     HANDOFF_TRANSITIONS,
     OPEN_HANDOFF_STATES,
     SENSITIVE_CATEGORIES,
@@ -51,6 +52,7 @@ from rehab.models.reference import PROBATION_UNIT, Agency, District, Office, Pro
 
 __all__ = [
     "CASE_TRANSITIONS",
+    "CLOSED_HANDOFF_STATES",
     "HANDOFF_TRANSITIONS",
     "OPEN_HANDOFF_STATES",
     "OPEN_STATES",
