@@ -250,8 +250,8 @@ PRIOR_CONVICTIONS = [(0, 50), (1, 25), (2, 12), (3, 7), (4, 4), (5, 2)]
 REOFFENCE_CURVE = [(0, 0.0), (90, 0.05), (365, 0.15), (730, 0.24), (1095, 0.33), (1825, 0.42)]
 
 # The generative model of new offences (see Hazard): log hazard ratios.
-HAZARD_AGE = -0.035  # per year of age at release above 30 (age clipped to 18-65)
-HAZARD_PRIORS = 0.55  # times ln(1 + prior convictions)
+HAZARD_AGE = -0.06  # per year of age at release above 30 (age clipped to 18-65)
+HAZARD_PRIORS = 0.8  # times ln(1 + prior convictions)
 HAZARD_SENTENCE = -0.1  # times ln(sentence months / 24): short sentences (petty, repeated offences) a little riskier
 HAZARD_FEMALE = -0.35
 HAZARD_OFFENCE: dict[str, float] = {
@@ -264,11 +264,11 @@ HAZARD_OFFENCE: dict[str, float] = {
     OffenceCategory.WEAPONS: 0.0,
     OffenceCategory.OTHER: -0.2,
 }
-HAZARD_MISSED = 0.4  # per appointment missed in the last 60 days (at most three count)
+HAZARD_MISSED = 0.6  # per appointment missed in the last 60 days (at most three count)
 HAZARD_MISSED_WINDOW = 60
 HAZARD_MISSED_CAP = 3
-HAZARD_EMPLOYED = -0.6  # from the day after a hand-off to a job placement completed with "placed"
-HAZARD_PROGRAMME = -0.35  # from the day after a behaviour programme or a drug treatment was completed
+HAZARD_EMPLOYED = -0.8  # from the day after a hand-off to a job placement completed with "placed"
+HAZARD_PROGRAMME = -0.4  # from the day after a behaviour programme or a drug treatment was completed
 # A fact dated on day d changes the hazard from day d + 1: a new offence is always dated after
 # the facts that drove it.
 PROGRAMME_OUTCOMES = frozenset({HandoffOutcome.PROGRAMME_COMPLETED, HandoffOutcome.TREATMENT_COMPLETED})
@@ -647,9 +647,9 @@ class Hazard:
 
     For a person released on day 0, the hazard of a first new offence on day t is
 
-        h(t) = λ(t) · exp(η + 0.4·min(M(t), 3) − 0.6·E(t) − 0.35·P(t))
+        h(t) = λ(t) · exp(η + 0.6·min(M(t), 3) − 0.8·E(t) − 0.4·P(t))
 
-        η = −0.035·(age − 30) + 0.55·ln(1 + priors) − 0.1·ln(sentence months / 24)
+        η = −0.06·(age − 30) + 0.8·ln(1 + priors) − 0.1·ln(sentence months / 24)
             + offence (drugs 0.1, property 0.2, violent −0.1, sexual −0.7, fraud −0.35,
                        traffic −0.5, weapons 0, other −0.2) − 0.35·[female]
 
@@ -661,8 +661,9 @@ class Hazard:
     365-730, 730-1095 and 1095-1825 days and calibrated (:meth:`calibrate`) on a sample of
     simulated first releases so that 5%, 15%, 24%, 33% and 42% of a cohort have reoffended by
     the end of each piece (design §8); no new offence is drawn after five years. The coefficients
-    are HAZARD_* above. A fact dated day d counts from day d + 1, so the offence is always after
-    the facts that drove it.
+    are HAZARD_* above; the static facts alone rank a new offence within a year with an AUC of
+    about 0.71 (COMPAS reaches 0.71 on its real data), the dynamic ones add to it. A fact dated
+    day d counts from day d + 1, so the offence is always after the facts that drove it.
     """
 
     KNOTS = tuple(day for day, _share in REOFFENCE_CURVE)
@@ -952,7 +953,11 @@ class Simulator:
             (str(domain), shares, some, urgent, self.need_levels[domain]) for domain, (shares, some, urgent) in NEEDS.items()
         ]
         days = sorted({(service, offer[1:]) for offers in catalogue.values() for service, offer in offers.items()})
-        key = (tuple(days), tuple(self.holidays), self.today)
+        coefficients = (
+            *(HAZARD_AGE, HAZARD_PRIORS, HAZARD_SENTENCE, HAZARD_FEMALE),
+            *(HAZARD_MISSED, HAZARD_EMPLOYED, HAZARD_PROGRAMME),
+        )
+        key = (tuple(days), tuple(self.holidays), self.today, coefficients, tuple(sorted(HAZARD_OFFENCE.items())))
         hazard = _CALIBRATIONS.get(key)
         if hazard is None:
             hazard = _CALIBRATIONS[key] = self._calibrate()
