@@ -1,7 +1,7 @@
 """Training the product's model on the cases, and scoring open cases with the approved one.
 
 Scoring is idempotent: a case whose features (as of the scoring date) hash to the same value as
-its last score under the same model version is not scored again, so a second run the same night
+its latest score under the same model version is not scored again, so a second run the same night
 writes nothing. A flag is raised when a case enters the high tier or rises a tier; it asks the
 officer to decide and never changes the case.
 """
@@ -12,21 +12,23 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from analytics.models import TIER_RANK, CaseRisk, RiskFlag, RiskModelVersion, RiskScore, RiskTier
+from analytics.models import TIER_RANK, CaseRisk, FlagState, RiskFlag, RiskModelVersion, RiskScore, RiskTier
 from analytics.risk.artifact import TrainedModel, load_model
-from analytics.risk.asof import snapshot_checksum
-from analytics.risk.episodes import episodes_from_frame
+from analytics.risk.episodes import episodes_from_frame, frame_from_records
+from analytics.risk.explain import reasons_json
 from analytics.risk.pipeline import train
 from analytics.services import model_in_service
-from analytics.snapshots import case_histories, chunked, training_rows
+from analytics.snapshots import SNAPSHOT_COLUMNS, chunked, snapshot_frame, training_rows
+from rehab.bulk import copy_rows, reserve_ids
 from rehab.exceptions import ApplicationError
 from rehab.models import OPEN_STATES, Case, User
 
 TRAINING_YEARS = 6
+SCORING_LOCK = 0x4B4B_4452_4953_4B  # pg_advisory_xact_lock key of the score writers ("KKDRISK")
 
 
 def model_train_from_cases(
@@ -71,8 +73,12 @@ class ScoringReport:
     flags_raised: int = 0
 
 
-def score_open_cases(*, as_of: date | None = None, chunk_size: int = 5000, case_ids: list[int] | None = None) -> ScoringReport:
-    """Score every open case (or the given ones) with the approved model, in chunks."""
+def score_open_cases(*, as_of: date | None = None, chunk_size: int = 20000, case_ids: list[int] | None = None) -> ScoringReport:
+    """Score every open case (or the given ones) with the approved model, in chunks of cases.
+
+    Each chunk is a few set-based reads (``snapshot_frame``), one ``predict_proba`` and one contribution
+    matrix for all its rows, and writes by COPY on PostgreSQL: nothing is done row by row in the database.
+    """
     version = model_in_service()
     if version is None:
         return ScoringReport(version=None)
@@ -88,66 +94,82 @@ def score_open_cases(*, as_of: date | None = None, chunk_size: int = 5000, case_
     return report
 
 
+def feature_checksums(snapshots: pd.DataFrame) -> list[str]:
+    """A 64-bit hash of each row's features, after the registry's coercion (so the same facts hash the same
+    whatever else is in the chunk): a case whose features have not changed is not scored again."""
+    canonical = frame_from_records(snapshots, SNAPSHOT_COLUMNS)
+    return [f"{value:016x}" for value in pd.util.hash_pandas_object(canonical, index=False).tolist()]
+
+
 def _score_chunk(chunk: list[int], *, version: RiskModelVersion, model: TrainedModel, as_of: date, report: ScoringReport) -> None:
-    histories = case_histories(chunk)
-    snapshots = {case_id: history.snapshot(as_of) for case_id, history in histories.items()}
-    checksums = {case_id: snapshot_checksum(snapshot) for case_id, snapshot in snapshots.items()}
-    previous = {risk.case_id: risk for risk in CaseRisk.objects.filter(case_id__in=chunk).select_related("score")}
-    todo = [
-        case_id
-        for case_id in snapshots
-        if not (
-            case_id in previous
-            and previous[case_id].score.model_version_id == version.pk
-            and previous[case_id].score.features_sha256 == checksums[case_id]
-        )
-    ]
+    snapshots = snapshot_frame(chunk, as_of)
     report.considered += len(snapshots)
-    report.unchanged += len(snapshots) - len(todo)
-    if not todo:
+    if snapshots.empty:
         return
-    rows = [snapshots[case_id] for case_id in todo]
-    probabilities = model.predict_proba(rows)
-    explanations = model.explain(rows, top=3)
-    scores = []
-    for case_id, probability, explanation in zip(todo, probabilities, explanations, strict=True):
-        scores.append(
-            RiskScore(
-                case_id=case_id,
-                model_version=version,
-                as_of=as_of,
-                probability=float(probability),
-                tier=model.tier(float(probability)),
-                reasons=[
-                    {"feature": r.feature, "direction": r.direction, "en": r.text_en, "th": r.text_th}
-                    for r in explanation.reasons
-                ],
-                features_sha256=checksums[case_id],
-            )
-        )
+    case_ids = snapshots.index.tolist()
+    checksums = feature_checksums(snapshots)
     with transaction.atomic():
-        RiskScore.objects.bulk_create(scores, batch_size=1000)
-        flags = []
-        risks = []
-        for score in scores:
-            before = previous.get(score.case_id)
-            rank = TIER_RANK[RiskTier(score.tier)]
-            rose = before is not None and rank > before.tier_rank
-            entered_high = score.tier == "high" and (before is None or before.tier != "high")
-            if rose or entered_high:
-                flags.append(RiskFlag(case_id=score.case_id, score=score, previous_tier=before.tier if before else ""))
-            risks.append(
-                CaseRisk(case_id=score.case_id, score=score, tier=score.tier, tier_rank=rank, probability=score.probability)
+        _lock_scores()
+        previous = {
+            case_id: (tier, tier_rank, model_version_id, checksum)
+            for case_id, tier, tier_rank, model_version_id, checksum in CaseRisk.objects.filter(case_id__in=case_ids).values_list(
+                "case_id", "tier", "tier_rank", "score__model_version_id", "score__features_sha256"
             )
-        CaseRisk.objects.bulk_create(
-            risks,
-            update_conflicts=True,
-            unique_fields=["case"],
-            update_fields=["score", "tier", "tier_rank", "probability", "updated_at"],
+        }
+        todo = [
+            position
+            for position, (case_id, checksum) in enumerate(zip(case_ids, checksums, strict=True))
+            if not (case_id in previous and previous[case_id][2] == version.pk and previous[case_id][3] == checksum)
+        ]
+        report.unchanged += len(case_ids) - len(todo)
+        if not todo:
+            return
+        rows = snapshots.iloc[todo]
+        probabilities = model.predict_proba(rows).tolist()
+        reasons = reasons_json(model, rows, top=3)
+        high, medium = model.thresholds["high"], model.thresholds["medium"]
+        tiers = [RiskTier.HIGH if p >= high else RiskTier.MEDIUM if p >= medium else RiskTier.LOW for p in probabilities]
+        score_ids = reserve_ids(RiskScore, len(todo))
+        now = timezone.now()
+        todo_ids = [case_ids[position] for position in todo]
+        copy_rows(
+            RiskScore,
+            ["id", "case_id", "model_version_id", "as_of", "probability", "tier", "reasons", "features_sha256", "created_at"],
+            (
+                (score_id, case_id, version.pk, as_of, probability, str(tier), reason, checksums[position], now)
+                for score_id, case_id, probability, tier, reason, position in zip(
+                    score_ids, todo_ids, probabilities, tiers, reasons, todo, strict=True
+                )
+            ),
         )
-        RiskFlag.objects.bulk_create(flags)
-    report.scored += len(scores)
+        flags = []
+        for score_id, case_id, tier in zip(score_ids, todo_ids, tiers, strict=True):
+            before = previous.get(case_id)
+            rose = before is not None and TIER_RANK[tier] > before[1]
+            entered_high = tier == RiskTier.HIGH and (before is None or before[0] != RiskTier.HIGH)
+            if rose or entered_high:
+                flags.append((case_id, score_id, before[0] if before else "", FlagState.RAISED, "", "", now))
+        # The latest score of each case, replaced (the table has one row a case and nothing points at it).
+        CaseRisk.objects.filter(case_id__in=todo_ids).delete()
+        copy_rows(
+            CaseRisk,
+            ["case_id", "score_id", "tier", "tier_rank", "probability", "updated_at"],
+            (
+                (case_id, score_id, str(tier), TIER_RANK[tier], probability, now)
+                for case_id, score_id, tier, probability in zip(todo_ids, score_ids, tiers, probabilities, strict=True)
+            ),
+        )
+        copy_rows(RiskFlag, ["case_id", "score_id", "previous_tier", "state", "action", "note", "raised_at"], flags)
+    report.scored += len(todo)
     report.flags_raised += len(flags)
+
+
+def _lock_scores() -> None:
+    """Serialise the writers of scores (the nightly job, a rescore after a change) for the rest of the
+    transaction, so two of them never both replace the same case's latest score."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCORING_LOCK])
 
 
 def rescore_case(*, case_id: int) -> ScoringReport:

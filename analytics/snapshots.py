@@ -13,16 +13,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import pandas as pd
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from analytics.risk.asof import snapshot_features
+from analytics.risk.asof import NEEDS_DOMAINS, snapshot_features
 from rehab.models import (
     Appointment,
     AppointmentState,
     Assessment,
+    AssessmentNeed,
     Case,
     Handoff,
     HandoffOutcome,
@@ -155,6 +158,125 @@ def case_histories(case_ids: Sequence[int]) -> dict[int, CaseHistory]:
     for assessment_id, (case_id, day) in finished.items():
         histories[case_id].assessments.append((day, needs.get(assessment_id, [])))
     return histories
+
+
+PROGRAMME_OUTCOMES = (HandoffOutcome.PROGRAMME_COMPLETED, HandoffOutcome.TRAINED)
+STATIC_FEATURES = (
+    "age_at_release",
+    "sex",
+    "prior_convictions",
+    "sentence_months",
+    "offence_category",
+    "release_type",
+    "region",
+)
+SNAPSHOT_COLUMNS = (
+    *STATIC_FEATURES,
+    "days_since_release",
+    "missed_appointments_60d",
+    "attended_appointments_60d",
+    "employed",
+    "days_employed",
+    "programme_completed",
+    "handoffs_completed",
+    *(f"needs_{domain}" for domain in NEEDS_DOMAINS),
+)
+
+
+def _midnight(day: date) -> datetime:
+    """The first moment of a Bangkok day, for comparing timestamps with dates."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def snapshot_frame(case_ids: Sequence[int], as_of: date) -> pd.DataFrame:
+    """The feature snapshots on ``as_of`` of these cases, one row a case (indexed by case id), computed in
+    the database: five aggregate queries whatever the number of cases, and no event list in Python.
+
+    Row for row the same values as ``case_histories(ids)[id].snapshot(as_of)`` (a test holds the two
+    together): an event counts when its Bangkok date is on or before ``as_of``, so a score for D never
+    sees anything dated after D. Cases released after ``as_of`` are left out.
+    """
+    end = _midnight(as_of + timedelta(days=1))  # dated on or before as_of
+    window_start = _midnight(as_of - timedelta(days=59))  # the 60 days ending on as_of
+    records = []
+    for pk, released, born, sex, priors, sentence, offence, release_type, home_region, office_region in (
+        Case.objects.filter(pk__in=case_ids, release_date__lte=as_of)
+        .order_by()
+        .values_list(
+            "pk",
+            "release_date",
+            "person__date_of_birth",
+            "person__sex",
+            "prior_convictions",
+            "sentence_months",
+            "offence_category",
+            "release_type",
+            "person__home_district__province__region_id",
+            "office__province__region_id",
+        )
+    ):
+        records.append(
+            (pk, _age(born, released), sex, priors, sentence, offence, release_type, home_region or office_region, released)
+        )
+    frame = pd.DataFrame.from_records(records, columns=["case_id", *STATIC_FEATURES, "released_on"], index="case_id")
+    ids = frame.index.tolist()
+    frame["days_since_release"] = [(as_of - released).days for released in frame.pop("released_on")]
+
+    appointments = (
+        Appointment.objects.filter(
+            case_id__in=ids,
+            state__in=[AppointmentState.ATTENDED, AppointmentState.MISSED],
+            starts_at__gte=window_start,
+            starts_at__lt=end,
+        )
+        .order_by()
+        .values("case_id")
+        .annotate(
+            missed=Count("pk", filter=Q(state=AppointmentState.MISSED)),
+            attended=Count("pk", filter=Q(state=AppointmentState.ATTENDED)),
+        )
+    )
+    counts = {row["case_id"]: (row["missed"], row["attended"]) for row in appointments}
+    frame["missed_appointments_60d"] = [counts.get(pk, (0, 0))[0] for pk in ids]
+    frame["attended_appointments_60d"] = [counts.get(pk, (0, 0))[1] for pk in ids]
+
+    handoffs = (
+        Handoff.objects.filter(case_id__in=ids, state=HandoffState.COMPLETED, closed_at__isnull=False, closed_at__lt=end)
+        .order_by()
+        .values("case_id")
+        .annotate(
+            completed=Count("pk"),
+            first_placed=Min("closed_at", filter=Q(outcome__in=EMPLOYMENT_OUTCOMES)),
+            programmes=Count("pk", filter=Q(service=ServiceKind.BEHAVIOUR_PROGRAMME) | Q(outcome__in=PROGRAMME_OUTCOMES)),
+        )
+    )
+    done = {row["case_id"]: row for row in handoffs}
+    # Employment spells come from placements and last until today: in work from the first one on.
+    first_placed = {pk: _day(row["first_placed"]) for pk, row in done.items() if row["first_placed"] is not None}
+    frame["employed"] = [pk in first_placed for pk in ids]
+    frame["days_employed"] = [(as_of - first_placed[pk]).days + 1 if pk in first_placed else 0 for pk in ids]
+    frame["programme_completed"] = [pk in done and done[pk]["programmes"] > 0 for pk in ids]
+    frame["handoffs_completed"] = [done[pk]["completed"] if pk in done else 0 for pk in ids]
+
+    # The needs of the latest assessment finished on or before as_of (None before any).
+    latest: dict[int, int] = {}
+    for assessment_id, case_id in (
+        Assessment.objects.filter(case_id__in=ids, finished_at__isnull=False, finished_at__lt=end)
+        .order_by("case_id", "-finished_at", "-pk")
+        .values_list("pk", "case_id")
+    ):
+        latest.setdefault(case_id, assessment_id)
+    needs: dict[int, set[str]] = defaultdict(set)
+    for assessment_id, domain in (
+        AssessmentNeed.objects.filter(assessment_id__in=list(latest.values()))
+        .exclude(level=NeedLevel.NONE)
+        .exclude(level="")
+        .values_list("assessment_id", "domain")
+    ):
+        needs[assessment_id].add(NEED_FEATURE.get(domain, domain))
+    for domain in NEEDS_DOMAINS:
+        frame[f"needs_{domain}"] = [(domain in needs[latest[pk]]) if pk in latest else None for pk in ids]
+    return frame[list(SNAPSHOT_COLUMNS)]
 
 
 def chunked(ids: Iterable[int], size: int) -> Iterator[list[int]]:

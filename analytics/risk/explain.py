@@ -25,6 +25,7 @@ it is not a model feature.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -35,7 +36,7 @@ import pandas as pd
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from .features import FEATURES, Language, format_reason
+from .features import FEATURES, Language, format_reason, reason_row_fields
 
 if TYPE_CHECKING:
     from .artifact import TrainedModel
@@ -274,4 +275,59 @@ def explain(
     return explanations
 
 
-__all__ = ["FEATURES", "Explanation", "Reason", "contributions", "explain"]
+def reasons_json(
+    model: TrainedModel, snapshots: pd.DataFrame, *, top: int = 3, min_contribution: float = MIN_CONTRIBUTION
+) -> list[str]:
+    """The reasons of many rows at once, each row's as the JSON text a stored score keeps:
+    ``[{"feature", "direction", "en", "th"}, ...]``, the same reasons and sentences as :func:`explain`.
+
+    For nightly scoring: the contributions are computed on the whole frame, and each distinct reason (a
+    feature, its value, the values its sentence mentions, the direction) is formatted and serialised once,
+    so the cost per row is a few lookups.
+    """
+    frame = model.frame(snapshots)
+    table, _base, _logit = contributions(model, frame)
+    names = list(model.features)
+    values = table[names].to_numpy(dtype=np.float64)
+    order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :top]
+    strongest = np.take_along_axis(values, order, axis=1)
+    model_values = {name: frame[name].tolist() for name in names}
+    raw = snapshots.reset_index(drop=True)
+
+    def column(field: str) -> list[Any]:
+        if field in model_values:
+            return model_values[field]
+        return raw[field].tolist() if field in raw.columns else [None] * len(raw)
+
+    mentioned = {name: [column(field) for field in reason_row_fields(name)] for name in names}
+    fields_of = {name: reason_row_fields(name) for name in names}
+    cache: dict[tuple[Any, ...], str] = {}
+    out = []
+    for position in range(len(frame)):
+        parts = []
+        for rank in range(order.shape[1]):
+            contribution = strongest[position, rank]
+            if abs(contribution) < min_contribution:
+                break
+            name = names[order[position, rank]]
+            value = _plain(model_values[name][position])
+            context = tuple(_plain(values_[position]) for values_ in mentioned[name])
+            key = (name, value, context, contribution > 0)
+            text = cache.get(key)
+            if text is None:
+                row = dict(zip(fields_of[name], context, strict=True))
+                text = cache[key] = json.dumps(
+                    {
+                        "feature": name,
+                        "direction": "raises" if contribution > 0 else "lowers",
+                        "en": format_reason(name, value, row, "en"),
+                        "th": format_reason(name, value, row, "th"),
+                    },
+                    ensure_ascii=False,
+                )
+            parts.append(text)
+        out.append("[" + ",".join(parts) + "]")
+    return out
+
+
+__all__ = ["FEATURES", "Explanation", "Reason", "contributions", "explain", "reasons_json"]

@@ -436,6 +436,19 @@ def _fields_of(template: str) -> tuple[str, ...]:
     return tuple(field for _, field, _, _ in string.Formatter().parse(template) if field)
 
 
+@functools.cache
+def reason_row_fields(name: str) -> tuple[str, ...]:
+    """The other snapshot values a feature's reason templates mention (e.g. ``days_since_release``): a reason
+    sentence depends only on the feature's value and these, so callers can format each distinct one once."""
+    found: set[str] = set()
+    for language in ("en", "th"):
+        for slot in ("reason", "reason_false", "reason_one", "reason_plain"):
+            template = _text(name, slot, language)
+            if template:
+                found.update(field for field in _fields_of(template) if field not in {"value", "band", "label"})
+    return tuple(sorted(found))
+
+
 def _fill(template: str | None, value_fields: Mapping[str, str], row: Mapping[str, Any], language: Language) -> str | None:
     """The template with its fields, or ``None`` when a field it names has no value."""
     if not template:

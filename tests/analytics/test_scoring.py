@@ -3,9 +3,12 @@ high tier or rising a tier, and nobody but the case's officer and supervisor see
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -13,12 +16,13 @@ from hypothesis import strategies as st
 
 from analytics.models import CaseRisk, FlagState, RiskFlag, RiskModelVersion, RiskScore
 from analytics.risk.episodes import episodes_from_frame
+from analytics.risk.explain import explain, reasons_json
 from analytics.risk.pipeline import train
 from analytics.risk.synthetic import make_episodes
 from analytics.scoring import score_open_cases
 from analytics.services import model_approve
-from analytics.snapshots import case_histories
-from rehab.models import Appointment, Assessment, AssessmentNeed, CaseState, Role
+from analytics.snapshots import case_histories, snapshot_frame
+from rehab.models import OPEN_STATES, Appointment, Assessment, AssessmentNeed, Case, CaseState, Role
 from tests.factories import make_case, make_user
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +68,7 @@ class TestSnapshots:
         )
         AssessmentNeed.objects.create(assessment=assessment, domain="work", level="urgent", needs_stage=True)
         assert case_histories([case.pk])[case.pk].snapshot(as_of) == before
+        assert snapshot_frame([case.pk], as_of).loc[case.pk].to_dict() == before
         assert before["missed_appointments_60d"] == 1
 
     def test_the_snapshot_reads_the_case_facts(self, officer):
@@ -71,6 +76,40 @@ class TestSnapshots:
         snapshot = case_histories([case.pk])[case.pk].snapshot(timezone.localdate())
         assert (snapshot["prior_convictions"], snapshot["offence_category"], snapshot["region"]) == (3, "drugs", "BKK")
         assert snapshot["days_since_release"] == case.days_since_release
+
+
+class TestSetBasedSnapshots:
+    """Scoring reads features with aggregate queries (snapshot_frame); training reads each case's events
+    (case_histories). On generated data with appointments, hand-offs and assessments they agree."""
+
+    @pytest.fixture
+    def demo(self, monkeypatch):
+        monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+        call_command("seed_demo", people=400, seed=11, stdout=StringIO())
+
+    def test_the_set_based_snapshot_equals_the_event_by_event_one(self, demo):
+        today = timezone.localdate()
+        for as_of in (today, today - timedelta(days=45), today - timedelta(days=400)):
+            ids = list(Case.objects.filter(release_date__lte=as_of).values_list("pk", flat=True))
+            frame = snapshot_frame(ids, as_of)
+            histories = case_histories(ids)
+            assert len(frame) == len(ids) > 100
+            for case_id in ids:
+                assert frame.loc[case_id].to_dict() == histories[case_id].snapshot(as_of), case_id
+        open_ids = list(Case.objects.filter(state__in=OPEN_STATES).values_list("pk", flat=True))
+        frame = snapshot_frame(open_ids, today)
+        assert frame["missed_appointments_60d"].sum() > 0 and frame["handoffs_completed"].sum() > 0
+        assert frame["employed"].any() and frame["needs_work"].notna().any()
+
+    def test_reasons_for_many_rows_equal_the_reasons_row_by_row(self, demo, trained):
+        ids = list(Case.objects.filter(state__in=OPEN_STATES).values_list("pk", flat=True))
+        frame = snapshot_frame(ids, timezone.localdate())
+        many = [json.loads(text) for text in reasons_json(trained, frame, top=3)]
+        one_by_one = [
+            [{"feature": r.feature, "direction": r.direction, "en": r.text_en, "th": r.text_th} for r in explanation.reasons]
+            for explanation in explain(trained, frame.reset_index(drop=True), top=3)
+        ]
+        assert many == one_by_one and sum(map(len, many)) > len(ids)
 
 
 class TestScoring:
