@@ -32,13 +32,23 @@ SCORING_LOCK = 0x4B4B_4452_4953_4B  # pg_advisory_xact_lock key of the score wri
 
 
 def model_train_from_cases(
-    *, by: User | None = None, horizon_days: int = 365, today: date | None = None, synthetic: bool = True, seed: int = 0
+    *,
+    by: User | None = None,
+    horizon_days: int = 365,
+    today: date | None = None,
+    synthetic: bool = True,
+    seed: int = 0,
+    max_cases: int | None = None,
 ) -> RiskModelVersion:
     """Train a candidate on snapshots of the cases released in the last years (time split: older
     releases train, newer ones test) and register it with its model card. It scores nobody until
     a manager approves it."""
     today = today or timezone.localdate()
-    rows = list(training_rows(released_from=today - timedelta(days=365 * TRAINING_YEARS), released_to=today, today=today))
+    rows = list(
+        training_rows(
+            released_from=today - timedelta(days=365 * TRAINING_YEARS), released_to=today, today=today, max_cases=max_cases
+        )
+    )
     if not rows:
         raise ApplicationError(_("There are no cases to train on."))
     episodes = episodes_from_frame(pd.DataFrame(rows), horizon_days)

@@ -295,21 +295,27 @@ SNAPSHOT_OFFSETS = (0, 90, 180, 365)
 
 
 def training_rows(
-    *, released_from: date, released_to: date, today: date | None = None, chunk_size: int = 5000
+    *, released_from: date, released_to: date, today: date | None = None, chunk_size: int = 5000, max_cases: int | None = None
 ) -> Iterator[dict[str, Any]]:
     """Episode rows for training: one per case and snapshot date, with the features known on that date.
 
-    ``as_of`` of a row is its snapshot date (the horizon runs from it); ``reoffended_on`` is the first
+    ``max_cases`` takes an evenly spread sample of the cases (a million-person database has more than a
+    model needs). ``as_of`` of a row is its snapshot date (the horizon runs from it); ``reoffended_on`` is the first
     reoffence after release; ``followed_until`` is today, or the day a closed case ended. Snapshots after a
     reoffence, or in the future, are not taken.
     """
     today = today or timezone.localdate()
-    ids = (
+    ids: Iterable[int] = (
         Case.objects.filter(release_date__gte=released_from, release_date__lte=released_to)
         .order_by("pk")
         .values_list("pk", flat=True)
+        .iterator(chunk_size=chunk_size)
     )
-    for chunk in chunked(ids.iterator(chunk_size=chunk_size), chunk_size):
+    if max_cases is not None:
+        # An evenly spread sample, the same every time: every k-th case in id order.
+        every = list(ids)
+        ids = every[:: max(1, -(-len(every) // max_cases))]
+    for chunk in chunked(ids, chunk_size):
         for history in case_histories(chunk).values():
             followed_until = history.ended_on or today
             for offset in SNAPSHOT_OFFSETS:

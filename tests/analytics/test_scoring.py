@@ -19,9 +19,9 @@ from analytics.risk.episodes import episodes_from_frame
 from analytics.risk.explain import explain, reasons_json
 from analytics.risk.pipeline import train
 from analytics.risk.synthetic import make_episodes
-from analytics.scoring import score_open_cases
+from analytics.scoring import model_train_from_cases, score_open_cases
 from analytics.services import model_approve
-from analytics.snapshots import case_histories, snapshot_frame
+from analytics.snapshots import case_histories, snapshot_frame, training_rows
 from rehab.models import OPEN_STATES, Appointment, Assessment, AssessmentNeed, Case, CaseState, Role
 from tests.factories import make_case, make_user
 
@@ -110,6 +110,21 @@ class TestSetBasedSnapshots:
             for explanation in explain(trained, frame.reset_index(drop=True), top=3)
         ]
         assert many == one_by_one and sum(map(len, many)) > len(ids)
+
+    def test_training_rows_stop_at_the_new_offence_and_can_be_sampled(self, demo):
+        today = timezone.localdate()
+        window = {"released_from": today - timedelta(days=365 * 6), "released_to": today, "today": today}
+        rows = list(training_rows(**window))
+        assert rows and all(row["as_of"] <= row["followed_until"] for row in rows)
+        assert all(row["reoffended_on"] is None or row["as_of"] < row["reoffended_on"] for row in rows)
+        episodes = {(row["person_id"], row["released_on"]) for row in rows}
+        sampled = {(row["person_id"], row["released_on"]) for row in training_rows(**window, max_cases=50)}
+        assert 25 <= len(sampled) <= 50 and sampled < episodes
+
+    def test_a_candidate_trained_on_the_demo_cases_is_registered_with_its_card(self, demo):
+        version = model_train_from_cases(seed=1)
+        assert version.status == "candidate" and version.trained_on_synthetic_data
+        assert version.rows > 500 and 0.5 < version.metrics["auc"] <= 1 and version.fairness
 
 
 class TestScoring:

@@ -20,11 +20,17 @@ class Command(BaseCommand):
         parser.add_argument("--horizon-days", type=int, default=365)
         parser.add_argument("--real-data", action="store_true", help="the cases are real, not the synthetic demo data")
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--max-cases", type=int, default=None, help="train on an evenly spread sample of at most this many cases"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             version = model_train_from_cases(
-                horizon_days=options["horizon_days"], synthetic=not options["real_data"], seed=options["seed"]
+                horizon_days=options["horizon_days"],
+                synthetic=not options["real_data"],
+                seed=options["seed"],
+                max_cases=options["max_cases"],
             )
         except (ApplicationError, EpisodeError) as error:
             raise CommandError(str(getattr(error, "message", error))) from error
