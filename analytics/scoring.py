@@ -23,11 +23,14 @@ from analytics.risk.explain import reasons_json
 from analytics.risk.pipeline import train
 from analytics.services import model_in_service
 from analytics.snapshots import SNAPSHOT_COLUMNS, chunked, snapshot_frame, training_rows
-from rehab.bulk import copy_rows, reserve_ids
+from rehab.bulk import JSONText, reserve_ids, rows_insert
 from rehab.exceptions import ApplicationError
 from rehab.models import OPEN_STATES, Case, User
 
-TRAINING_YEARS = 6
+# Releases of the last three years: the model learns today's practice (plans, hand-offs, appointments), and
+# the older cases of the demo data are legacy records of people who came back, every one ending in a new
+# offence by construction (docs/benchmarks.md), which would teach the model that everybody reoffends.
+TRAINING_YEARS = 3
 SCORING_LOCK = 0x4B4B_4452_4953_4B  # pg_advisory_xact_lock key of the score writers ("KKDRISK")
 
 
@@ -142,11 +145,11 @@ def _score_chunk(chunk: list[int], *, version: RiskModelVersion, model: TrainedM
         score_ids = reserve_ids(RiskScore, len(todo))
         now = timezone.now()
         todo_ids = [case_ids[position] for position in todo]
-        copy_rows(
+        rows_insert(
             RiskScore,
             ["id", "case_id", "model_version_id", "as_of", "probability", "tier", "reasons", "features_sha256", "created_at"],
             (
-                (score_id, case_id, version.pk, as_of, probability, str(tier), reason, checksums[position], now)
+                (score_id, case_id, version.pk, as_of, probability, str(tier), JSONText(reason), checksums[position], now)
                 for score_id, case_id, probability, tier, reason, position in zip(
                     score_ids, todo_ids, probabilities, tiers, reasons, todo, strict=True
                 )
@@ -161,7 +164,7 @@ def _score_chunk(chunk: list[int], *, version: RiskModelVersion, model: TrainedM
                 flags.append((case_id, score_id, before[0] if before else "", FlagState.RAISED, "", "", now))
         # The latest score of each case, replaced (the table has one row a case and nothing points at it).
         CaseRisk.objects.filter(case_id__in=todo_ids).delete()
-        copy_rows(
+        rows_insert(
             CaseRisk,
             ["case_id", "score_id", "tier", "tier_rank", "probability", "updated_at"],
             (
@@ -169,7 +172,7 @@ def _score_chunk(chunk: list[int], *, version: RiskModelVersion, model: TrainedM
                 for case_id, score_id, tier, probability in zip(todo_ids, score_ids, tiers, probabilities, strict=True)
             ),
         )
-        copy_rows(RiskFlag, ["case_id", "score_id", "previous_tier", "state", "action", "note", "raised_at"], flags)
+        rows_insert(RiskFlag, ["case_id", "score_id", "previous_tier", "state", "action", "note", "raised_at"], flags)
     report.scored += len(todo)
     report.flags_raised += len(flags)
 

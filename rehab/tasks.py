@@ -14,7 +14,7 @@ RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retri
 
 
 @shared_task(**RETRY)
-def escalate_overdue_handoffs(chunk_size: int = 1000) -> int:
+def escalate_overdue_handoffs(chunk_size: int = 5000) -> int:
     return len(handoffs_escalate_overdue(chunk_size=chunk_size))
 
 

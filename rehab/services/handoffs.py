@@ -9,18 +9,20 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import date, timedelta
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from analytics.tasks import rescore_after_commit
+from rehab.bulk import rows_insert
 from rehab.dates import format_date
 from rehab.exceptions import ApplicationError
 from rehab.models import (
@@ -473,12 +475,16 @@ def _notify_sender(handoff: Handoff, kind: str, **params: Any) -> None:
 # --- deadlines -----------------------------------------------------------------------------
 
 
-def handoffs_escalate_overdue(*, today: date | None = None, chunk_size: int = 1000) -> list[int]:
+def handoffs_escalate_overdue(*, today: date | None = None, chunk_size: int = 5000) -> list[int]:
     """Escalate every hand-off whose deadline passed and that was not escalated for that breach.
 
     Returns the ids of the escalations created by this run. Safe to run twice or concurrently:
     the unique (hand-off, breach, deadline) constraint lets exactly one run create each one, and
-    only the run that created it notifies. Works in chunks so memory stays flat.
+    only the run that created it notifies. Works in chunks, each in its own transaction, so a run
+    that dies keeps what it finished and memory stays flat.
+
+    The pending hand-offs of a breach are read by one query, ``chunk_size`` rows at a time
+    (a server-side cursor on PostgreSQL): asking again for "the next chunk" cost a scan per chunk.
     """
     today = today or timezone.localdate()
     created: list[int] = []
@@ -490,24 +496,19 @@ def handoffs_escalate_overdue(*, today: date | None = None, chunk_size: int = 10
         pending = (
             overdue.exclude(Exists(already)).order_by("pk").values_list("pk", "from_office_id", "to_office_id", deadline_field)
         )
-        last_pk = 0
-        while True:
-            rows = list(pending.filter(pk__gt=last_pk)[:chunk_size])
-            if not rows:
-                break
-            last_pk = rows[-1][0]
-            created += _escalate_chunk(breach, rows)
+        rows = pending.iterator(chunk_size=chunk_size)
+        while chunk := list(islice(rows, chunk_size)):
+            created += _escalate_chunk(breach, chunk)
     return created
 
 
 def _escalate_chunk(breach: str, rows: list[tuple[int, int, int, date]]) -> list[int]:
-    run = uuid.uuid4().hex
+    """Escalate one chunk in one transaction: the escalations, two notifications each, a ledger entry
+    each, and the e-mails queued after commit. Rows are written as plain tuples (COPY on PostgreSQL):
+    a first run after an outage writes 100,000s of them."""
+    now = timezone.now()
     with transaction.atomic():
-        Escalation.objects.bulk_create(
-            [Escalation(handoff_id=pk, breach=breach, deadline=deadline, run=run) for pk, _f, _t, deadline in rows],
-            ignore_conflicts=True,
-        )
-        mine = dict(Escalation.objects.filter(run=run).values_list("handoff_id", "pk"))
+        mine = _escalations_create(breach, rows, now=now)
         if not mine:
             return []
         offices = {office for _pk, sender_office, receiver_office, _d in rows for office in (sender_office, receiver_office)}
@@ -520,23 +521,45 @@ def _escalate_chunk(breach: str, rows: list[tuple[int, int, int, date]]) -> list
                 supervisors[office_id].append(pk)
             if head:
                 heads[office_id].append(pk)
-        notifications = []
-        ledger_entries = []
-        for pk, sender_office, receiver_office, deadline in rows:
-            if pk not in mine:
-                continue
-            kind = NotificationKind.OVERDUE_RESPOND if breach == EscalationBreach.RESPOND else NotificationKind.OVERDUE_COMPLETE
-            params = {"number": f"HO-{pk:08d}", "date": deadline.isoformat()}
-            for user_id in {*supervisors[sender_office], *heads[receiver_office]}:
-                notifications.append(Notification(user_id=user_id, kind=kind, params=params, link=f"/handoffs/{pk}/"))
-            ledger_entries.append((pk, LedgerStep.ESCALATED, None, {"breach": breach, "deadline": deadline.isoformat()}))
-        Notification.objects.bulk_create(notifications, batch_size=1000)
-        ledger_append_many(ledger_entries)
+        kind = NotificationKind.OVERDUE_RESPOND if breach == EscalationBreach.RESPOND else NotificationKind.OVERDUE_COMPLETE
+        escalated = [(pk, sender, receiver, deadline.isoformat()) for pk, sender, receiver, deadline in rows if pk in mine]
+
+        def notifications() -> Iterator[tuple[Any, ...]]:
+            for pk, sender_office, receiver_office, day in escalated:
+                params, link = {"number": f"HO-{pk:08d}", "date": day}, f"/handoffs/{pk}/"
+                for user_id in {*supervisors[sender_office], *heads[receiver_office]}:
+                    yield (user_id, kind, params, link, now)
+
+        rows_insert(Notification, ("user_id", "kind", "params", "link", "created_at"), notifications())
+        ledger_append_many((pk, LedgerStep.ESCALATED, None, {"breach": breach, "deadline": day}) for pk, _s, _r, day in escalated)
         ids = sorted(mine.values())
         from rehab.tasks import send_escalation_emails
 
         send_escalation_emails.delay_on_commit(ids)
     return ids
+
+
+def _escalations_create(breach: str, rows: list[tuple[int, int, int, date]], *, now: datetime) -> dict[int, int]:
+    """Create the escalations of ``rows`` that no other run created; return {hand-off id: escalation id}
+    of those created here. On a conflict the row is skipped, and a concurrent run that is creating
+    the same row makes this one wait for its outcome, so exactly one run gets each."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Escalation._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (handoff_id, breach, deadline, run, created_at) "  # noqa: S608 - a quoted model table
+                "SELECT handoff_id, %s, deadline, %s, %s FROM unnest(%s::bigint[], %s::date[]) AS pending (handoff_id, deadline) "
+                "ON CONFLICT DO NOTHING RETURNING handoff_id, id",
+                [breach, uuid.uuid4().hex, now, [row[0] for row in rows], [row[3] for row in rows]],
+            )
+            return dict(cursor.fetchall())
+    # Elsewhere bulk_create cannot say which rows it skipped: the run column tells ours apart.
+    run = uuid.uuid4().hex
+    Escalation.objects.bulk_create(
+        [Escalation(handoff_id=pk, breach=breach, deadline=deadline, run=run) for pk, _f, _t, deadline in rows],
+        ignore_conflicts=True,
+    )
+    return dict(Escalation.objects.filter(run=run).values_list("handoff_id", "pk"))
 
 
 def escalation_emails_send(*, escalation_ids: list[int]) -> int:

@@ -7,7 +7,8 @@ from django.core import mail
 from django.utils import timezone
 
 from rehab.models import CaseState, Escalation, Handoff, Notification, TransactionEntry
-from rehab.services.handoffs import handoff_accept, handoff_send, handoffs_escalate_overdue
+from rehab.services.handoffs import _escalate_chunk, handoff_accept, handoff_send, handoffs_escalate_overdue
+from rehab.services.ledger import ledger_verify
 from tests.factories import make_case, make_stage, offer, partner_office
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +78,44 @@ def test_many_overdue_hand_offs_are_handled_in_chunks(officer, employment_staff,
     with django_capture_on_commit_callbacks(execute=True):
         created = handoffs_escalate_overdue(chunk_size=3)
     assert len(created) == 7 and Escalation.objects.count() == 7
+
+
+def test_escalations_written_in_bulk_read_back_as_django_writes_them(
+    officer, supervisor, employment_staff, django_capture_on_commit_callbacks
+):
+    """The job writes notifications and ledger entries with COPY on PostgreSQL: what it wrote must
+    read back like rows Django wrote, and the chain must still verify after the entries written by users."""
+    handoffs = [
+        handoff_send(
+            stage_id=make_stage(make_case(officer=officer, state=CaseState.ACTIVE), by=officer).pk,
+            offer_id=offer(partner_office(), "job_placement").pk,
+            by=officer,
+            request="หางาน",
+            shared=["contact"],
+        )
+        for _ in range(3)
+    ]
+    handoff_accept(handoff_id=handoffs[0].pk, by=employment_staff)
+    overdue_on = max(h.respond_by for h in handoffs) + timedelta(days=1)
+    Handoff.objects.filter(pk=handoffs[0].pk).update(complete_by=overdue_on - timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        created = handoffs_escalate_overdue(today=overdue_on, chunk_size=2)
+    assert len(created) == 3
+    report = ledger_verify()
+    assert report.ok and report.checked == TransactionEntry.objects.count() == 4 + 3
+    escalated = TransactionEntry.objects.filter(step="escalated").values_list("handoff_id", "actor_id", "actor_username")
+    assert sorted(escalated) == sorted((h.pk, None, "") for h in handoffs)
+    notification = Notification.objects.filter(kind="overdue_complete").first()
+    assert notification.params == {"number": handoffs[0].number, "date": (overdue_on - timedelta(days=1)).isoformat()}
+    assert notification.link == f"/handoffs/{handoffs[0].pk}/" and notification.read_at is None
+    assert handoffs[0].number in notification.text
+
+
+def test_a_run_that_finds_the_escalation_already_made_neither_notifies_nor_records_it(sent, supervisor, employment_staff):
+    """Two runs that read the same pending hand-off: the second one's insert conflicts, so it does nothing else."""
+    rows = [(sent.pk, sent.from_office_id, sent.to_office_id, sent.respond_by)]
+    first = _escalate_chunk("respond", rows)
+    notified, recorded = Notification.objects.count(), TransactionEntry.objects.count()
+    assert len(first) == 1
+    assert _escalate_chunk("respond", rows) == []
+    assert (Notification.objects.count(), TransactionEntry.objects.count(), Escalation.objects.count()) == (notified, recorded, 1)

@@ -1,0 +1,63 @@
+"""rows_insert writes rows (COPY on PostgreSQL) that read back exactly like rows Django wrote."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from rehab.bulk import rows_insert
+from rehab.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rows_written_in_bulk_read_back_like_rows_django_wrote(officer, supervisor):
+    awkward = {"number": "HO-00000001", "note": 'ไม่มีที่ว่าง \\ "quoted"\ttab\nline\r', "n": [1, None, True]}
+    now = timezone.now()
+    by_django = Notification.objects.create(
+        user=officer, kind="handoff_new", params=awkward, link="/handoffs/1/\t", created_at=now
+    )
+    written = rows_insert(
+        Notification,
+        ("user_id", "kind", "params", "link", "created_at", "read_at"),
+        [(supervisor.pk, "handoff_new", awkward, "/handoffs/1/\t", now, None), (officer.pk, "handoff_new", {}, "", now, now)],
+    )
+    assert written == 2
+    bulk, empty = Notification.objects.exclude(pk=by_django.pk).order_by("id")
+    assert (bulk.params, bulk.link, bulk.read_at) == (awkward, "/handoffs/1/\t", None)
+    assert abs(bulk.created_at - now) < timedelta(seconds=5)  # SQLite's bulk_create stamps auto_now_add itself
+    assert (empty.params, empty.read_at) == ({}, now)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT params::text FROM rehab_notification WHERE id IN (%s, %s)", [by_django.pk, bulk.pk])
+            assert len({text for (text,) in cursor.fetchall()}) == 1
+
+
+def test_an_empty_batch_writes_nothing(officer):
+    assert rows_insert(Notification, ("user_id", "kind", "params", "link", "created_at"), iter(())) == 0
+    assert not Notification.objects.exists()
+
+
+def test_reserved_ids_floats_and_preserialised_json(officer):
+    from analytics.models import RiskModelVersion, RiskScore
+    from rehab.bulk import JSONText, reserve_ids
+    from tests.factories import make_case
+
+    case = make_case(officer=officer)
+    version = RiskModelVersion.objects.create(
+        version=1, kind="logistic", horizon_days=365, data_from="2024-01-01", data_to="2025-01-01", rows=10, artifact=b"x"
+    )
+    first, second = reserve_ids(RiskScore, 2)
+    assert second == first + 1 and list(reserve_ids(RiskScore, 0)) == []
+    reasons = '[{"feature":"age_at_release","direction":"raises","en":"age 19-22","th":"อายุ 19-22 ปี"}]'
+    rows_insert(
+        RiskScore,
+        ("id", "case_id", "model_version_id", "as_of", "probability", "tier", "reasons", "features_sha256", "created_at"),
+        [(second, case.pk, version.pk, timezone.localdate(), 0.1 + 0.2, "low", JSONText(reasons), "ab", timezone.now())],
+    )
+    score = RiskScore.objects.get(pk=second)
+    assert score.probability == 0.1 + 0.2 and score.reasons[0]["th"] == "อายุ 19-22 ปี"
+    assert reserve_ids(RiskScore, 1)[0] > second
