@@ -84,6 +84,15 @@ class RiskModelVersion(ConcurrentTransitionMixin, models.Model):
     def retire(self, *, by: User | None = None, description: str = "") -> None:
         pass
 
+    @property
+    def quality_failures_for_reader(self) -> list[str]:
+        """The failed quality checks in the reader's language (stored in English at training time)."""
+        from analytics.risk.metrics import quality_check
+
+        if not self.quality_failures:
+            return []
+        return quality_check(self.metrics) or list(self.quality_failures)
+
 
 class RiskTier(models.TextChoices):
     LOW = "low", _("Low")

@@ -24,7 +24,7 @@ def model_approve(*, version_id: int, by: User, note: str = "") -> RiskModelVers
         if version.quality_failures:
             raise ApplicationError(
                 _("This model fails its minimum quality checks and cannot be approved: %(failures)s")
-                % {"failures": "; ".join(version.quality_failures)}
+                % {"failures": "; ".join(version.quality_failures_for_reader)}
             )
         for current in RiskModelVersion.objects.select_for_update().filter(status=ModelStatus.APPROVED).exclude(pk=version.pk):
             current.retire(by=by, description=f"replaced by v{version.version}")

@@ -20,6 +20,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import sklearn
+from django.utils.translation import override
 
 from .episodes import frame_from_records
 from .features import feature_table
@@ -120,7 +121,8 @@ class TrainedModel:
         from datetime import date
 
         data, checksum = self.to_bytes()
-        card = self.model_card()
+        with override("en"):  # stored in English; pages show the checks in the reader's language
+            card = self.model_card()
         return {
             "kind": self.kind,
             "horizon_days": self.horizon_days,

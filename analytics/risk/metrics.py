@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 MIN_GROUP_N = 50
@@ -179,23 +180,28 @@ def quality_check(
 ) -> list[str]:
     """The failures that stop a model from being approved (an empty list: it passes).
 
-    ``metrics`` is an :func:`evaluate` result (held-out predictions). Fairness disparities are not failures
+    ``metrics`` is an :func:`evaluate` result (held-out predictions). The messages are in the active language
+    (the model registry stores them in English and shows them in the reader's). Fairness disparities are not failures
     but warnings (:func:`quality_warnings`): a manager must read them on the model card before approving.
     """
     failures = []
     value = metrics.get("auc")
     if value is None:
-        failures.append("AUC is undefined (the evaluation data have a single outcome)")
+        failures.append(_("AUC is undefined (the evaluation data have a single outcome)"))
     elif value < min_auc:
-        failures.append(f"AUC {value:.3f} is below the minimum {min_auc:.2f}")
+        failures.append(_("AUC %(auc).3f is below the minimum %(minimum).2f") % {"auc": value, "minimum": min_auc})
     value = metrics.get("ece")
     if value is None:
-        failures.append("expected calibration error is missing")
+        failures.append(_("expected calibration error is missing"))
     elif value > max_ece:
-        failures.append(f"expected calibration error {value:.3f} is above the maximum {max_ece:.2f}")
+        failures.append(
+            _("expected calibration error %(ece).3f is above the maximum %(maximum).2f") % {"ece": value, "maximum": max_ece}
+        )
     n = metrics.get("n") or 0
     if n < min_evaluated:
-        failures.append(f"evaluated on {n} outcomes only (at least {min_evaluated} are needed)")
+        failures.append(
+            _("evaluated on %(n)d outcomes only (at least %(minimum)d are needed)") % {"n": n, "minimum": min_evaluated}
+        )
     return failures
 
 

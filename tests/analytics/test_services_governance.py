@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from analytics.models import FlagState, ModelStatus, RiskFlag, RiskModelVersion, RiskScore
 from analytics.services import flag_acknowledge, flag_override, flag_resolve, model_approve, model_in_service, model_reject
@@ -49,8 +49,12 @@ def test_a_manager_approves_and_the_previous_version_retires_and_can_come_back(m
 
 
 def test_a_model_that_fails_its_quality_checks_cannot_be_approved(manager):
-    failing = make_version(1, quality_failures=["AUC 0.58 is below 0.65"])
-    with pytest.raises(ApplicationError, match=r"AUC 0\.58"):
+    failing = make_version(
+        1, metrics={"auc": 0.58, "ece": 0.02, "n": 500}, quality_failures=["AUC 0.580 is below the minimum 0.65"]
+    )
+    with pytest.raises(ApplicationError, match=r"AUC 0\.580 is below the minimum 0\.65"):
+        model_approve(version_id=failing.pk, by=manager)
+    with translation.override("th"), pytest.raises(ApplicationError, match=r"AUC 0\.580 ต่ำกว่าเกณฑ์ขั้นต่ำ 0\.65"):
         model_approve(version_id=failing.pk, by=manager)
     assert model_in_service() is None
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from analytics.risk.benchmark import DEFAULT_PATH, compas_to_episodes, markdown, run_compas_benchmark
 from analytics.risk.episodes import EpisodeError
@@ -35,6 +35,7 @@ class Command(BaseCommand):
             help="only convert the COMPAS file to the episodes CSV format, write it here and stop (input for risk_evaluate)",
         )
 
+    @no_translations  # a report for machines and the docs: in English
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["csv"])
         if not path.is_file():

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from analytics.risk.episodes import EpisodeError, read_episodes
 from analytics.risk.pipeline import CANDIDATES, PipelineConfig, train
@@ -50,6 +50,7 @@ class Command(BaseCommand):
             "--save-model", default=None, help="write the trained model artifact here (its SHA-256 goes in the JSON)"
         )
 
+    @no_translations  # a report for machines and the docs: in English
     def handle(self, *args: Any, **options: Any) -> None:
         if options["horizon_days"] <= 0:
             raise CommandError("--horizon-days must be a positive number of days")
