@@ -82,3 +82,28 @@ def calibration_figure_json(version: RiskModelVersion) -> str:
         showlegend=False,
     )
     return json.dumps(json.loads(figure.to_json()))
+
+
+def fairness_tables(version: RiskModelVersion) -> list[dict[str, Any]]:
+    """The model card's fairness tables with titles and group names in the reader's language, age bands
+    in age order (stored: group codes such as ``F``, ``NE``, ``under 25``, as the metrics computed them)."""
+    from django.utils import translation
+
+    from analytics.risk.features import AGE_BANDS
+    from rehab.models import Region
+
+    thai = translation.get_language() != "en"
+    titles = {"sex": _("Sex"), "age_band": _("age"), "region": _("region")}
+    names: dict[str, dict[str, str]] = {
+        "sex": {"F": str(_("Female")), "M": str(_("Male"))},
+        "age_band": {en: th if thai else en for _low, _high, en, th in AGE_BANDS},
+        "region": {region.code: region.name for region in Region.objects.all()},
+    }
+    order = {"age_band": {en: position for position, (_low, _high, en, _th) in enumerate(AGE_BANDS)}}
+    tables = []
+    for column, rows in (version.fairness or {}).items():
+        labelled = [{**row, "label": names.get(column, {}).get(str(row["group"]), str(row["group"]))} for row in rows]
+        if column in order:
+            labelled.sort(key=lambda row, ranks=order[column]: ranks.get(str(row["group"]), len(ranks)))
+        tables.append({"column": column, "title": titles.get(column, column), "rows": labelled})
+    return tables

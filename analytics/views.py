@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from analytics.forms import AcknowledgeForm, DecisionForm, OverrideForm
 from analytics.models import RiskModelVersion
-from analytics.selectors import acknowledgement_speed, calibration_figure_json, office_flags
+from analytics.selectors import acknowledgement_speed, calibration_figure_json, fairness_tables, office_flags
 from analytics.services import flag_acknowledge, flag_override, flag_resolve, model_approve, model_reject
 from rehab.exceptions import ApplicationError
 from rehab.models import AuditAction
@@ -90,6 +90,7 @@ def model_card(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context = {
         "version": version,
         "figure": calibration_figure_json(version),
+        "fairness": fairness_tables(version),
         # Two note fields on one page: each its own id, so that each label belongs to its own box.
         "form": DecisionForm(auto_id="id_approve_%s"),
         "reject_form": DecisionForm(auto_id="id_reject_%s"),

@@ -194,6 +194,25 @@ class TestAccess:
         page = client.get(url)
         assert page.status_code == 200 and "js/plotly/plotly.min.js" in page.content.decode()
 
+    def test_fairness_tables_name_the_groups_in_the_readers_language_and_order_the_ages(
+        self, client, in_service, other_roles, settings
+    ):
+        row = {"n": 120, "flag_rate": 0.2, "fpr": 0.1, "fnr": 0.3, "mean_predicted": 0.2, "observed": 0.2}
+        fairness = {
+            "age_band": [{**row, "group": "over 45"}, {**row, "group": "under 25"}, {**row, "group": "25-45"}],
+            "region": [{**row, "group": "NEA"}],
+            "sex": [{**row, "group": "F"}],
+        }
+        RiskModelVersion.objects.filter(pk=in_service.pk).update(fairness=fairness)
+        client.force_login(other_roles[Role.MANAGER])
+        english = client.get(reverse("model_card", args=[in_service.pk])).content.decode()
+        assert english.index("under 25") < english.index("25-45") < english.index("over 45")
+        assert "Northeast" in english and ">Female<" in english
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "th"
+        thai = client.get(reverse("model_card", args=[in_service.pk])).content.decode()
+        assert thai.index("ต่ำกว่า 25 ปี") < thai.index("25-45 ปี") < thai.index("มากกว่า 45 ปี")
+        assert "ภาคตะวันออกเฉียงเหนือ" in thai
+
     def test_the_officer_acknowledges_a_flag_from_the_case_page(self, client, in_service, officer):
         case = make_case(officer=officer, state=CaseState.ACTIVE)
         score_open_cases()
