@@ -103,7 +103,8 @@ def fairness_tables(version: RiskModelVersion) -> list[dict[str, Any]]:
     tables = []
     for column, rows in (version.fairness or {}).items():
         labelled = [{**row, "label": names.get(column, {}).get(str(row["group"]), str(row["group"]))} for row in rows]
-        if column in order:
-            labelled.sort(key=lambda row, ranks=order[column]: ranks.get(str(row["group"]), len(ranks)))
+        ranks = order.get(column)
+        if ranks is not None:
+            labelled.sort(key=lambda row: ranks.get(str(row["group"]), len(ranks)))
         tables.append({"column": column, "title": titles.get(column, column), "rows": labelled})
     return tables

@@ -276,16 +276,21 @@ def explain(
 
 
 def reasons_json(
-    model: TrainedModel, snapshots: pd.DataFrame, *, top: int = 3, min_contribution: float = MIN_CONTRIBUTION
+    model: TrainedModel,
+    snapshots: pd.DataFrame,
+    *,
+    top: int = 3,
+    min_contribution: float = MIN_CONTRIBUTION,
+    frame: pd.DataFrame | None = None,
 ) -> list[str]:
     """The reasons of many rows at once, each row's as the JSON text a stored score keeps:
     ``[{"feature", "direction", "en", "th"}, ...]``, the same reasons and sentences as :func:`explain`.
 
     For nightly scoring: the contributions are computed on the whole frame, and each distinct reason (a
     feature, its value, the values its sentence mentions, the direction) is formatted and serialised once,
-    so the cost per row is a few lookups.
+    so the cost per row is a few lookups. ``frame``: the rows already coerced by ``model.frame``, if at hand.
     """
-    frame = model.frame(snapshots)
+    frame = model.frame(snapshots) if frame is None else frame
     table, _base, _logit = contributions(model, frame)
     names = list(model.features)
     values = table[names].to_numpy(dtype=np.float64)

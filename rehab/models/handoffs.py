@@ -330,6 +330,12 @@ class Handoff(ConcurrentTransitionMixin, models.Model):
                 name="handoff_done",
                 condition=models.Q(state__in=CLOSED_HANDOFF_STATES),
             ),
+            # The features of the risk model: each case's completed hand-offs, read from the index alone.
+            models.Index(
+                fields=["case", "closed_at", "outcome", "service"],
+                name="handoff_case_completed",
+                condition=models.Q(state="completed"),
+            ),
             models.Index(fields=["state", "respond_by"], name="handoff_respond_due"),
             models.Index(fields=["state", "complete_by"], name="handoff_complete_due"),
         ]
