@@ -22,6 +22,7 @@ import time
 from typing import Any
 
 import pandas as pd
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -46,18 +47,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
             raise CommandError("The scoring benchmark runs on PostgreSQL (set DATABASE_URL).")
+        if settings.DEBUG:
+            # With DEBUG on, Django keeps the text of every query, arrays of 20,000 ids included.
+            raise CommandError("Run the benchmark with DEBUG=false, as production runs.")
         version = model_in_service()
         if version is None:
             raise CommandError("No model is in service: train one (risk_train) and approve it at /models/ first.")
         if options["open_cases"]:
             self.top_up(options["open_cases"])
         if options["reset"]:
-            with transaction.atomic():
-                RiskFlag.objects.all().delete()
-                CaseRisk.objects.all().delete()
-                RiskScore.objects.all().delete()
+            # TRUNCATE, not the ORM's delete(), which would load every score into this process first.
+            tables = ", ".join(model._meta.db_table for model in (RiskFlag, CaseRisk, RiskScore))
             with connection.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE analytics_riskscore, analytics_caserisk, analytics_riskflag")
+                cursor.execute(f"TRUNCATE {tables}")
+                cursor.execute(f"VACUUM ANALYZE {tables}")
         open_cases = Case.objects.filter(state__in=OPEN_STATES).count()
         chunk_size = options["chunk_size"]
         self.stdout.write(f"model v{version.version} ({version.kind}); {open_cases:,} open cases; chunks of {chunk_size:,}")
