@@ -33,6 +33,7 @@ from rehab.forms import (
 )
 from rehab.forms_handoffs import AppointmentForm
 from rehab.models import OPEN_STATES, AuditAction, AuditEvent, AuditOutcome, Case, NeedDomain, NeedLevel, Role, User
+from rehab.pagination import CappedPaginator
 from rehab.selectors import (
     appointments_for_case_page,
     case_timeline,
@@ -117,7 +118,7 @@ def _case_list(request: AuthenticatedRequest) -> dict[str, Any]:
     filters = CaseloadFilterForm(request.GET if "state" in request.GET else {**request.GET.dict(), "state": "open"})
     params = filters.cleaned_data if filters.is_valid() else {}
     cases = caseload(user=request.user, query=params.get("q", ""), state=params.get("state", ""), sort=params.get("sort", ""))
-    page = Paginator(cases, settings.CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(cases, settings.CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = mark_missed_recently(list(page.object_list))
     if params.get("q"):
         audit_record(

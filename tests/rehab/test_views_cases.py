@@ -317,3 +317,17 @@ def test_the_caseload_lists_open_cases_unless_asked_for_all(client, officer):
     assert listed() == {open_case.pk}
     assert listed(state="") == {open_case.pk, done.pk}
     assert listed(state="completed") == {done.pk}
+
+
+def test_a_long_list_stops_counting_and_says_more_than(client, officer, monkeypatch, settings):
+    monkeypatch.setattr("rehab.pagination.COUNT_CAP", 3)
+    settings.CASELOAD_PAGE_SIZE = 2
+    for _ in range(6):
+        make_case(officer=officer, state=CaseState.ACTIVE)
+    client.force_login(officer)
+    page = client.get(reverse("caseload")).content.decode()
+    assert "More than 3 cases: search or choose a state to see fewer." in page
+    assert "Page 1</span>" in page and "Page 1 of" not in page
+    monkeypatch.setattr("rehab.pagination.COUNT_CAP", 10)
+    page = client.get(reverse("caseload")).content.decode()
+    assert "6 cases" in page and "Page 1 of 3" in page
