@@ -22,7 +22,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        head: Any = self.object_list[: self.cap + 1]  # a sliced QuerySet: COUNT(*) of a LIMIT subquery
+        # COUNT(*) of a LIMIT subquery, unordered: any cap + 1 rows tell whether there are more.
+        head: Any = self.object_list.order_by()[: self.cap + 1]  # type: ignore[attr-defined]
         return min(head.count(), self.cap + 1)
 
     @property
