@@ -81,54 +81,48 @@ def _age(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+STATIC_FEATURES = (
+    "age_at_release",
+    "sex",
+    "prior_convictions",
+    "sentence_months",
+    "offence_category",
+    "release_type",
+    "region",
+)
+# Where they come from, after the case's release date (the region: where the person lives, else the office's).
+STATIC_SOURCES = (
+    "person__date_of_birth",
+    "person__sex",
+    "prior_convictions",
+    "sentence_months",
+    "offence_category",
+    "release_type",
+    "person__home_district__province__region_id",
+    "office__province__region_id",
+)
+
+
+def _static_features(
+    released: date, born: date, sex: str, priors: int, sentence: int, offence: str, release_type: str, home: Any, office: Any
+) -> tuple[Any, ...]:
+    """The static features, in STATIC_FEATURES order, from the values of STATIC_SOURCES."""
+    return (_age(born, released), sex, priors, sentence, offence, release_type, home or office)
+
+
 def case_histories(case_ids: Sequence[int]) -> dict[int, CaseHistory]:
     """The histories of these cases, in six queries whatever their number."""
     histories: dict[int, CaseHistory] = {}
-    rows = Case.objects.filter(pk__in=case_ids).values_list(
-        "pk",
-        "person_id",
-        "release_date",
-        "state",
-        "updated_at",
-        "person__date_of_birth",
-        "person__sex",
-        "prior_convictions",
-        "sentence_months",
-        "offence_category",
-        "release_type",
-        "person__home_district__province__region_id",
-        "office__province__region_id",
-    )
-    for (
-        pk,
-        person_id,
-        released,
-        state,
-        updated,
-        born,
-        sex,
-        priors,
-        sentence,
-        offence,
-        release_type,
-        home_region,
-        office_region,
-    ) in rows:
+    for pk, person_id, released, state, updated, *facts in Case.objects.filter(pk__in=case_ids).values_list(
+        "pk", "person_id", "release_date", "state", "updated_at", *STATIC_SOURCES
+    ):
         histories[pk] = CaseHistory(
             case_id=pk,
             person_id=person_id,
             released_on=released,
             state=state,
             ended_on=_day(updated) if state == "closed" else None,
-            static={
-                "age_at_release": _age(born, released),
-                "sex": sex,
-                "prior_convictions": priors,
-                "sentence_months": sentence,
-                "offence_category": offence,
-                "release_type": release_type,
-                "region": home_region or office_region,
-            },
+            static=dict(zip(STATIC_FEATURES, _static_features(released, *facts), strict=True)),
         )
     for case_id, day in (
         Reoffence.objects.filter(case_id__in=case_ids).values_list("case_id", "offence_date").order_by("offence_date")
@@ -163,15 +157,6 @@ def case_histories(case_ids: Sequence[int]) -> dict[int, CaseHistory]:
 
 
 PROGRAMME_OUTCOMES = (HandoffOutcome.PROGRAMME_COMPLETED, HandoffOutcome.TRAINED)
-STATIC_FEATURES = (
-    "age_at_release",
-    "sex",
-    "prior_convictions",
-    "sentence_months",
-    "offence_category",
-    "release_type",
-    "region",
-)
 SNAPSHOT_COLUMNS = (
     *STATIC_FEATURES,
     "days_since_release",
@@ -209,25 +194,12 @@ def snapshot_frame(case_ids: Sequence[int], as_of: date) -> pd.DataFrame:
     end = _midnight(as_of + timedelta(days=1))  # dated on or before as_of
     window_start = _midnight(as_of - timedelta(days=59))  # the 60 days ending on as_of
     records = []
-    for pk, released, born, sex, priors, sentence, offence, release_type, home_region, office_region in (
+    for pk, released, *facts in (
         Case.objects.filter(pk__in=_among(case_ids), release_date__lte=as_of)
         .order_by()
-        .values_list(
-            "pk",
-            "release_date",
-            "person__date_of_birth",
-            "person__sex",
-            "prior_convictions",
-            "sentence_months",
-            "offence_category",
-            "release_type",
-            "person__home_district__province__region_id",
-            "office__province__region_id",
-        )
+        .values_list("pk", "release_date", *STATIC_SOURCES)
     ):
-        records.append(
-            (pk, _age(born, released), sex, priors, sentence, offence, release_type, home_region or office_region, released)
-        )
+        records.append((pk, *_static_features(released, *facts), released))
     frame = pd.DataFrame.from_records(records, columns=["case_id", *STATIC_FEATURES, "released_on"], index="case_id")
     ids = frame.index.tolist()
     frame["days_since_release"] = [(as_of - released).days for released in frame.pop("released_on")]
