@@ -23,7 +23,7 @@ from analytics.risk.explain import reasons_json
 from analytics.risk.pipeline import train
 from analytics.services import model_in_service
 from analytics.snapshots import SNAPSHOT_COLUMNS, chunked, snapshot_frame, training_rows
-from rehab.bulk import JSONText, reserve_ids, rows_insert
+from rehab.bulk import JSONText, ids_in, reserve_ids, rows_insert
 from rehab.exceptions import ApplicationError
 from rehab.models import OPEN_STATES, Case, User
 
@@ -124,12 +124,10 @@ def _score_chunk(chunk: list[int], *, version: RiskModelVersion, model: TrainedM
         case_ids = snapshots.index.tolist()
         checksums = feature_checksums(snapshots)
         _lock_scores()
-        previous = {
-            case_id: (tier, tier_rank, model_version_id, checksum)
-            for case_id, tier, tier_rank, model_version_id, checksum in CaseRisk.objects.filter(case_id__in=case_ids).values_list(
-                "case_id", "tier", "tier_rank", "score__model_version_id", "score__features_sha256"
-            )
-        }
+        latest = CaseRisk.objects.filter(case_id__in=ids_in(case_ids)).values_list(
+            "case_id", "tier", "tier_rank", "score__model_version_id", "score__features_sha256"
+        )
+        previous = {case_id: (tier, rank, version_id, checksum) for case_id, tier, rank, version_id, checksum in latest}
         todo = [
             position
             for position, (case_id, checksum) in enumerate(zip(case_ids, checksums, strict=True))
@@ -165,7 +163,7 @@ def _score_chunk(chunk: list[int], *, version: RiskModelVersion, model: TrainedM
             if rose or entered_high:
                 flags.append((case_id, score_id, before[0] if before else "", FlagState.RAISED, "", "", now))
         # The latest score of each case, replaced (the table has one row a case and nothing points at it).
-        CaseRisk.objects.filter(case_id__in=todo_ids).delete()
+        CaseRisk.objects.filter(case_id__in=ids_in(todo_ids)).delete()
         rows_insert(
             CaseRisk,
             ["case_id", "score_id", "tier", "tier_rank", "probability", "updated_at"],

@@ -17,12 +17,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-from django.db import connection
 from django.db.models import Count, Min, Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from analytics.risk.asof import NEEDS_DOMAINS, snapshot_features
+from rehab.bulk import ids_in
 from rehab.models import (
     Appointment,
     AppointmentState,
@@ -175,14 +174,6 @@ def _midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _among(ids: Sequence[int]) -> Any:
-    """The right side of an ``__in`` over many ids: on PostgreSQL one array parameter (thousands of
-    placeholders cost more to build, send and plan than the query itself), elsewhere the list."""
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
-    return list(ids)
-
-
 def snapshot_frame(case_ids: Sequence[int], as_of: date) -> pd.DataFrame:
     """The feature snapshots on ``as_of`` of these cases, one row a case (indexed by case id), computed in
     the database: five aggregate queries whatever the number of cases, and no event list in Python.
@@ -195,7 +186,7 @@ def snapshot_frame(case_ids: Sequence[int], as_of: date) -> pd.DataFrame:
     window_start = _midnight(as_of - timedelta(days=59))  # the 60 days ending on as_of
     records = []
     for pk, released, *facts in (
-        Case.objects.filter(pk__in=_among(case_ids), release_date__lte=as_of)
+        Case.objects.filter(pk__in=ids_in(case_ids), release_date__lte=as_of)
         .order_by()
         .values_list("pk", "release_date", *STATIC_SOURCES)
     ):
@@ -206,7 +197,7 @@ def snapshot_frame(case_ids: Sequence[int], as_of: date) -> pd.DataFrame:
 
     appointments = (
         Appointment.objects.filter(
-            case_id__in=_among(ids),
+            case_id__in=ids_in(ids),
             state__in=[AppointmentState.ATTENDED, AppointmentState.MISSED],
             starts_at__gte=window_start,
             starts_at__lt=end,
@@ -223,7 +214,7 @@ def snapshot_frame(case_ids: Sequence[int], as_of: date) -> pd.DataFrame:
     frame["attended_appointments_60d"] = [counts.get(pk, (0, 0))[1] for pk in ids]
 
     handoffs = (
-        Handoff.objects.filter(case_id__in=_among(ids), state=HandoffState.COMPLETED, closed_at__isnull=False, closed_at__lt=end)
+        Handoff.objects.filter(case_id__in=ids_in(ids), state=HandoffState.COMPLETED, closed_at__isnull=False, closed_at__lt=end)
         .order_by()
         .values("case_id")
         .annotate(
@@ -244,14 +235,14 @@ def snapshot_frame(case_ids: Sequence[int], as_of: date) -> pd.DataFrame:
     # The needs of the latest assessment finished on or before as_of (None before any).
     latest: dict[int, int] = {}
     for assessment_id, case_id in (
-        Assessment.objects.filter(case_id__in=_among(ids), finished_at__isnull=False, finished_at__lt=end)
+        Assessment.objects.filter(case_id__in=ids_in(ids), finished_at__isnull=False, finished_at__lt=end)
         .order_by("case_id", "-finished_at", "-pk")
         .values_list("pk", "case_id")
     ):
         latest.setdefault(case_id, assessment_id)
     needs: dict[int, set[str]] = defaultdict(set)
     for assessment_id, domain in (
-        AssessmentNeed.objects.filter(assessment_id__in=_among(list(latest.values())))
+        AssessmentNeed.objects.filter(assessment_id__in=ids_in(list(latest.values())))
         .exclude(level=NeedLevel.NONE)
         .exclude(level="")
         .order_by()  # the default ordering would join the assessments to sort by their ordering
