@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from analytics.selectors import acknowledgement_speed, calibration_figure_json, 
 from analytics.services import flag_acknowledge, flag_override, flag_resolve, model_approve, model_reject
 from rehab.exceptions import ApplicationError
 from rehab.models import AuditAction
+from rehab.pagination import CappedPaginator
 from rehab.services.audit import audit_record
 from rehab.views import AuthenticatedRequest, _case_or_404
 
@@ -58,7 +58,7 @@ def office_flags_view(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if not user.has_perm("rehab.supervise_office") or user.office_id is None:
         raise PermissionDenied
-    page = Paginator(office_flags(office_id=user.office_id), 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(office_flags(office_id=user.office_id), 25).get_page(request.GET.get("page"))
     # Each flag with the hours it took to act on it (None while it waits).
     rows = [
         (flag, round((flag.acted_at - flag.raised_at).total_seconds() / 3600, 1) if flag.acted_at else None)

@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -43,6 +42,7 @@ from rehab.models import (
     Stage,
     StageDomain,
 )
+from rehab.pagination import CappedPaginator, CountedPaginator
 from rehab.selectors import stages_in_plan_order
 from rehab.selectors_handoffs import (
     INBOX_TABS,
@@ -332,11 +332,15 @@ def inbox_view(request: AuthenticatedRequest) -> HttpResponse:
         raise PermissionDenied
     tab = request.GET.get("tab") or "new"
     tab = tab if tab in INBOX_TABS else "new"
-    page = Paginator(inbox(user=request.user, tab=tab), 25).get_page(request.GET.get("page"))
+    counts = inbox_counts(user=request.user)
+    handoffs = inbox(user=request.user, tab=tab)
+    # The open tabs were just counted; the done tab (every closed hand-off of the office) is not.
+    paginator = CappedPaginator(handoffs, 25) if tab == "done" else CountedPaginator(handoffs, 25, count=counts[tab])
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "rehab/inbox.html",
-        {"tab": tab, "tabs": INBOX_TABS, "page": page, "counts": inbox_counts(user=request.user), "today": timezone.localdate()},
+        {"tab": tab, "tabs": INBOX_TABS, "page": page, "counts": counts, "today": timezone.localdate()},
     )
 
 
@@ -375,7 +379,7 @@ def my_handoffs(request: AuthenticatedRequest) -> HttpResponse:
     if not request.user.has_perm("rehab.open_case"):
         raise PermissionDenied
     state = request.GET.get("state", "open")  # "all" or an unknown state shows every hand-off
-    page = Paginator(sender_handoffs(user=request.user, state=state), 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(sender_handoffs(user=request.user, state=state), 25).get_page(request.GET.get("page"))
     return render(
         request,
         "rehab/handoffs.html",
@@ -405,7 +409,7 @@ def notifications_view(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         notes.filter(read_at__isnull=True).update(read_at=timezone.now())
         return redirect("notifications")
-    page = Paginator(notes, 30).get_page(request.GET.get("page"))
+    page = CappedPaginator(notes, 30).get_page(request.GET.get("page"))
     return render(request, "rehab/notifications.html", {"page": page})
 
 

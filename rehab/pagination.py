@@ -29,3 +29,14 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > self.cap
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count by a page that has counted already (the inbox's tab counts), so
+    the list is not counted a second time."""
+
+    capped = False
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property: this is its value

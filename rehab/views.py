@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -384,7 +383,7 @@ def audit_trail_view(request: AuthenticatedRequest) -> HttpResponse:
         events = events.filter(object_id=object_id)
     if request.GET.get("user"):
         events = events.filter(actor_username=request.GET["user"])
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "rehab/audit_trail.html", {"page": page, "query": query.urlencode()})

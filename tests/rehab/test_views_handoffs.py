@@ -224,3 +224,23 @@ class TestPages:
         with CaptureQueriesContext(connection) as many:
             client.get(reverse("inbox"))
         assert len(many) == len(few)
+
+    def test_the_inbox_pages_its_tabs_by_their_counts(self, client, officer, employment_staff):
+        for _ in range(27):
+            c = make_case(officer=officer, state=CaseState.ACTIVE)
+            handoff_send(
+                stage_id=make_stage(c, by=officer).pk,
+                offer_id=offer(partner_office(), "job_placement").pk,
+                by=officer,
+                request="x",
+                shared=[],
+            )
+        client.force_login(employment_staff)
+        first = client.get(reverse("inbox"))
+        assert first.context["counts"]["new"] == 27
+        assert len(first.context["page"].object_list) == 25 and "Page 1 of 2" in first.content.decode()
+        second = client.get(reverse("inbox"), {"tab": "new", "page": 2})
+        assert len(second.context["page"].object_list) == 2 and "Page 2 of 2" in second.content.decode()
+        rows = [h.pk for h in first.context["page"].object_list] + [h.pk for h in second.context["page"].object_list]
+        assert sorted(rows) == sorted(Handoff.objects.filter(state=HandoffState.SENT).values_list("pk", flat=True))
+        assert "Nothing here." in client.get(reverse("inbox"), {"tab": "accepted"}).content.decode()
