@@ -421,11 +421,13 @@ class Escalation(models.Model):
     """One breach of one deadline of one hand-off. The unique constraint is what makes escalation
     happen once per breach, however often the job runs and wherever a worker dies."""
 
-    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="escalations")
+    # Not indexed on its own: the unique constraint's index starts with it.
+    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="escalations", db_index=False)
     breach = models.CharField(max_length=10, choices=EscalationBreach.choices)
     deadline = models.DateField()
-    # Which job run created it: a run notifies only for the rows it created itself.
-    run = models.CharField(max_length=32, db_index=True)
+    # Which job run created it: a run notifies only for the rows it created itself. Not indexed: on
+    # PostgreSQL the insert returns the rows it created, and only SQLite (the demo) reads it back.
+    run = models.CharField(max_length=32)
     created_at = models.DateTimeField(auto_now_add=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
 
@@ -465,7 +467,8 @@ NOTIFICATION_TEXTS = {
 class Notification(models.Model):
     """An in-app message to one user. It names records by number, never a person's details."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # Not indexed on its own: ``notification_unread`` starts with it.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False)
     kind = models.CharField(max_length=30, choices=NotificationKind.choices)
     params = models.JSONField(default=dict)
     link = models.CharField(max_length=200, blank=True)

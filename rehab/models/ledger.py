@@ -5,6 +5,12 @@ previous hash, so changing or deleting any row breaks the chain at that point
 (``python manage.py verify_audit_chain`` finds the first broken link). Each entry is also signed
 with an HMAC under a key derived for the acting user from the server's secret, so the chain
 cannot be recomputed by someone who can write to the database but does not hold the key.
+
+The hashes are not indexed. Nothing looks an entry up by its hash: the verifier walks the record in
+id order, and appends are serialised by an advisory lock (rehab.services.ledger), so two entries
+never share a previous entry. A unique index on a random 64-character hash cost every append a
+write to a random page of two indexes (the unique one and its ``LIKE`` twin), which was a large
+share of an escalation run after an outage (100,000s of entries in one go).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ class TransactionEntry(AppendOnlyModel):
     at = models.DateTimeField(_("time"))
     payload = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    entry_hash = models.CharField(max_length=64)
     signature = models.CharField(max_length=64)
 
     class Meta:

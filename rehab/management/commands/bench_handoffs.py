@@ -3,6 +3,7 @@
     python manage.py bench_handoffs --handoffs 3000000        # add hand-offs to the seeded data, then measure
     python manage.py bench_handoffs --measure-only            # measure what is there
     python manage.py bench_handoffs --measure-only --explain  # and EXPLAIN ANALYZE the busiest inbox's queries
+    python manage.py bench_handoffs --undo-escalations        # remove what the measured escalation runs wrote
 
 Adding: the seed (seed_demo) already gives most cases a plan with hand-offs; this adds stages in
 the domains a case does not have yet (one stage per domain and case, as the constraint wants),
@@ -14,10 +15,15 @@ busiest receiving office and for a quiet one, to show the query count does not g
 The escalation job runs twice: the first run escalates every breach in the data at once (the
 worst case, as after an outage), the second is the steady state of a 15-minute schedule.
 E-mail tasks are queued to an in-memory broker, as a real run queues them to Redis for other workers.
+A first run can be measured only once per data set: ``--undo-escalations`` deletes the escalations,
+notifications and transaction-record entries written since the first measured run (their ids are
+kept in var/bench/), so that it can be measured again. It is meant for a benchmark database only:
+it lifts the record's append-only trigger for the length of its transaction.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import resource
@@ -26,18 +32,29 @@ import threading
 import time
 import tracemalloc
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
-from django.db.models import Count
+from django.db import connection, transaction
+from django.db.models import Count, Max, Model
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rehab.celery import app as celery_app
-from rehab.models import SERVICES_FOR_STAGE, Escalation, Handoff, Role, ServiceOffer, StageDomain, User
+from rehab.models import (
+    SERVICES_FOR_STAGE,
+    Escalation,
+    Handoff,
+    Notification,
+    Role,
+    ServiceOffer,
+    StageDomain,
+    TransactionEntry,
+    User,
+)
 from rehab.services.handoffs import handoffs_escalate_overdue
 
 CHUNK = 50_000
@@ -55,11 +72,17 @@ class Command(BaseCommand):
         parser.add_argument("--explain", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) the busiest inbox's queries")
         parser.add_argument("--no-escalation", action="store_true", help="measure the inbox only")
         parser.add_argument("--tracemalloc", action="store_true", help="also trace the Python heap of the escalation job")
+        parser.add_argument(
+            "--undo-escalations", action="store_true", help="delete what the measured escalation runs wrote, then stop"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
             raise CommandError("The benchmark needs PostgreSQL (DATABASE_URL).")
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+        if options["undo_escalations"]:
+            self.undo_escalations()
+            return
         if not options["measure_only"]:
             started = time.perf_counter()
             added = self.seed(options["handoffs"], random.Random(options["seed"]))
@@ -260,6 +283,10 @@ class Command(BaseCommand):
         today = date.today()
         overdue = Handoff.objects.overdue_response(today).count() + Handoff.objects.overdue_completion(today).count()
         self.stdout.write(f"{open_count:,} open hand-offs, {overdue:,} of them past a deadline")
+        marks = self.marks_file()
+        if not marks.exists():  # the state before the first measured run, for --undo-escalations
+            marks.parent.mkdir(parents=True, exist_ok=True)
+            marks.write_text(json.dumps({model.__name__: self.last_id(model) for model in UNDONE}))
         for run in ("first run (every breach at once)", "second run (steady state)"):
             before = Escalation.objects.count()
             if trace:
@@ -280,6 +307,33 @@ class Command(BaseCommand):
                 f"resident memory {sampler.first / 2**20:.0f} MiB before, peak {sampler.peak / 2**20:.0f} MiB "
                 f"(+{(sampler.peak - sampler.first) / 2**20:.0f} MiB){heap}; total escalations {before + len(created):,}"
             )
+
+    @staticmethod
+    def marks_file() -> Path:
+        return Path(settings.BASE_DIR) / "var" / "bench" / f"escalation-marks-{connection.settings_dict['NAME']}.json"
+
+    @staticmethod
+    def last_id(model: type[Model]) -> int:
+        return model.objects.aggregate(last=Max("pk"))["last"] or 0
+
+    def undo_escalations(self) -> None:
+        marks = self.marks_file()
+        if not marks.exists():
+            raise CommandError(f"No escalation run of this database was measured ({marks} is missing).")
+        last = json.loads(marks.read_text())
+        ledger = connection.ops.quote_name(TransactionEntry._meta.db_table)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {ledger} DISABLE TRIGGER USER")
+            for model in UNDONE:
+                table = connection.ops.quote_name(model._meta.db_table)
+                cursor.execute(f"DELETE FROM {table} WHERE id > %s", [last[model.__name__]])  # noqa: S608
+                self.stdout.write(f"deleted {cursor.rowcount:,} rows of {model._meta.db_table}")
+            cursor.execute(f"ALTER TABLE {ledger} ENABLE TRIGGER USER")
+        marks.unlink()
+
+
+# What a measured escalation run writes, deleted by --undo-escalations (the record's tail last-in first).
+UNDONE: tuple[type[Model], ...] = (TransactionEntry, Notification, Escalation)
 
 
 class RssSampler(threading.Thread):
