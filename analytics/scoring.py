@@ -22,10 +22,10 @@ from analytics.risk.episodes import episodes_from_frame, frame_from_records
 from analytics.risk.explain import reasons_json
 from analytics.risk.pipeline import train
 from analytics.services import model_in_service
-from analytics.snapshots import SNAPSHOT_COLUMNS, chunked, snapshot_frame, training_rows
+from analytics.snapshots import SNAPSHOT_COLUMNS, snapshot_frame, training_rows
 from rehab.bulk import JSONText, ids_in, reserve_ids, rows_insert
 from rehab.exceptions import ApplicationError
-from rehab.models import OPEN_STATES, Case, User
+from rehab.models import User
 
 # Releases of the last three years: the model learns today's practice (plans, hand-offs, appointments), and
 # the older cases of the demo data are legacy records of people who came back, every one ending in a new
@@ -86,11 +86,13 @@ class ScoringReport:
     flags_raised: int = 0
 
 
-def score_open_cases(*, as_of: date | None = None, chunk_size: int = 20000, case_ids: list[int] | None = None) -> ScoringReport:
-    """Score every open case (or the given ones) with the approved model, in chunks of cases.
+def score_open_cases(*, as_of: date | None = None, chunk_size: int = 50_000, case_ids: list[int] | None = None) -> ScoringReport:
+    """Score every open case (or the given ones, if open) with the approved model.
 
-    Each chunk is a few set-based reads (``snapshot_frame``), one ``predict_proba`` and one contribution
-    matrix for all its rows, and writes by COPY on PostgreSQL: nothing is done row by row in the database.
+    The features of all of them are read first, by five set-based queries (``snapshot_frame``): the
+    database joins and aggregates each table once. They are then scored ``chunk_size`` cases at a time,
+    each chunk one coercion, one ``predict_proba``, one contribution matrix and writes by COPY on
+    PostgreSQL, in its own transaction: nothing is done row by row in the database.
     """
     version = model_in_service()
     if version is None:
@@ -98,31 +100,34 @@ def score_open_cases(*, as_of: date | None = None, chunk_size: int = 20000, case
     model = loaded_model(version)
     as_of = as_of or timezone.localdate()
     report = ScoringReport(version=version.version)
-    cases = Case.objects.filter(state__in=OPEN_STATES, release_date__lte=as_of)
-    if case_ids is not None:
-        cases = cases.filter(pk__in=case_ids)
-    ids = cases.order_by("pk").values_list("pk", flat=True)
-    for chunk in chunked(ids.iterator(chunk_size=chunk_size), chunk_size):
-        _score_chunk(chunk, version=version, model=model, as_of=as_of, report=report)
+    with transaction.atomic():
+        no_jit()
+        snapshots = snapshot_frame(case_ids, as_of, open_only=True)
+    report.considered = len(snapshots)
+    for start in range(0, len(snapshots), chunk_size):
+        _score_chunk(snapshots.iloc[start : start + chunk_size], version=version, model=model, as_of=as_of, report=report)
     return report
 
 
-def feature_checksums(snapshots: pd.DataFrame) -> list[str]:
-    """A 64-bit hash of each row's features, after the registry's coercion (so the same facts hash the same
-    whatever else is in the chunk): a case whose features have not changed is not scored again."""
-    canonical = frame_from_records(snapshots, SNAPSHOT_COLUMNS)
-    return [f"{value:016x}" for value in pd.util.hash_pandas_object(canonical, index=False).tolist()]
+def coerced_snapshots(snapshots: pd.DataFrame) -> pd.DataFrame:
+    """Every snapshot column after the registry's coercion (booleans as 1.0/0.0, codes as text), which is
+    what a model's ``frame`` gives for its own columns."""
+    return frame_from_records(snapshots, SNAPSHOT_COLUMNS)
 
 
-def _score_chunk(chunk: list[int], *, version: RiskModelVersion, model: TrainedModel, as_of: date, report: ScoringReport) -> None:
+def feature_checksums(coerced: pd.DataFrame) -> list[str]:
+    """A 64-bit hash of each row's coerced snapshot (``coerced_snapshots``), so the same facts hash the same
+    whatever else is in the chunk: a case whose features have not changed is not scored again."""
+    return [f"{value:016x}" for value in pd.util.hash_pandas_object(coerced, index=False).tolist()]
+
+
+def _score_chunk(
+    snapshots: pd.DataFrame, *, version: RiskModelVersion, model: TrainedModel, as_of: date, report: ScoringReport
+) -> None:
+    coerced = coerced_snapshots(snapshots)
+    checksums = feature_checksums(coerced)
+    case_ids = snapshots.index.tolist()
     with transaction.atomic():
-        _no_jit()
-        snapshots = snapshot_frame(chunk, as_of)
-        report.considered += len(snapshots)
-        if snapshots.empty:
-            return
-        case_ids = snapshots.index.tolist()
-        checksums = feature_checksums(snapshots)
         _lock_scores()
         latest = CaseRisk.objects.filter(case_id__in=ids_in(case_ids)).values_list(
             "case_id", "tier", "tier_rank", "score__model_version_id", "score__features_sha256"
@@ -137,7 +142,11 @@ def _score_chunk(chunk: list[int], *, version: RiskModelVersion, model: TrainedM
         if not todo:
             return
         rows = snapshots.iloc[todo]
-        matrix = model.frame(rows)  # coerced once for the prediction and the reasons
+        # The model's columns, coerced once for the hashes, the prediction and the reasons.
+        if set(model.features) <= set(SNAPSHOT_COLUMNS):
+            matrix = coerced.iloc[todo][list(model.features)].reset_index(drop=True)
+        else:
+            matrix = model.frame(rows)
         probabilities = model.estimator.predict_proba(matrix)[:, 1].tolist()
         reasons = reasons_json(model, rows, top=3, frame=matrix)
         high, medium = model.thresholds["high"], model.thresholds["medium"]
@@ -177,7 +186,7 @@ def _score_chunk(chunk: list[int], *, version: RiskModelVersion, model: TrainedM
     report.flags_raised += len(flags)
 
 
-def _no_jit() -> None:
+def no_jit() -> None:
     """PostgreSQL compiles the aggregate queries of a chunk (their estimated cost passes jit_above_cost)
     and spends 70-100 ms doing it for queries that take less: not in this transaction."""
     if connection.vendor == "postgresql":

@@ -16,13 +16,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from analytics.risk.asof import NEEDS_DOMAINS, snapshot_features
-from rehab.bulk import ids_in
+from rehab.bulk import ids_in, query_frame
 from rehab.models import (
+    OPEN_STATES,
     Appointment,
     AppointmentState,
     Assessment,
@@ -174,9 +177,12 @@ def _midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def snapshot_frame(case_ids: Sequence[int], as_of: date) -> pd.DataFrame:
-    """The feature snapshots on ``as_of`` of these cases, one row a case (indexed by case id), computed in
-    the database: five aggregate queries whatever the number of cases, and no event list in Python.
+def snapshot_frame(case_ids: Sequence[int] | None, as_of: date, *, open_only: bool = False) -> pd.DataFrame:
+    """The feature snapshots on ``as_of`` of these cases (``None``: every case), one row a case (indexed by
+    case id), computed in the database: five aggregate queries whatever the number of cases, read into
+    pandas by COPY (rehab.bulk.query_frame), and no event list or row loop in Python. ``open_only``
+    keeps the open cases: the nightly job reads every open case at once, so the database joins and
+    aggregates whole tables once rather than looking each case up.
 
     Row for row the same values as ``case_histories(ids)[id].snapshot(as_of)`` (a test holds the two
     together): an event counts when its Bangkok date is on or before ``as_of``, so a score for D never
@@ -184,20 +190,34 @@ def snapshot_frame(case_ids: Sequence[int], as_of: date) -> pd.DataFrame:
     """
     end = _midnight(as_of + timedelta(days=1))  # dated on or before as_of
     window_start = _midnight(as_of - timedelta(days=59))  # the 60 days ending on as_of
-    records = []
-    for pk, released, *facts in (
-        Case.objects.filter(pk__in=ids_in(case_ids), release_date__lte=as_of)
-        .order_by()
-        .values_list("pk", "release_date", *STATIC_SOURCES)
-    ):
-        records.append((pk, *_static_features(released, *facts), released))
-    frame = pd.DataFrame.from_records(records, columns=["case_id", *STATIC_FEATURES, "released_on"], index="case_id")
-    ids = frame.index.tolist()
-    frame["days_since_release"] = [(as_of - released).days for released in frame.pop("released_on")]
 
-    appointments = (
+    def of_cases(prefix: str) -> Q:
+        """The cases asked for, as a filter of a table that points at them through ``prefix``."""
+        chosen = Q(**{f"{prefix}release_date__lte": as_of})
+        if open_only:
+            chosen &= Q(**{f"{prefix}state__in": OPEN_STATES})
+        if case_ids is not None:
+            chosen &= Q(**{f"{prefix}pk__in": ids_in(case_ids)})
+        return chosen
+
+    frame = query_frame(
+        Case.objects.filter(of_cases("")).order_by("pk").values_list("pk", "release_date", *STATIC_SOURCES),
+        ["case_id", "released_on", "born", *STATIC_FEATURES[1:-1], "home_region", "office_region"],
+        text=["sex", "offence_category", "release_type", "home_region", "office_region"],
+    ).set_index("case_id")
+    released = pd.to_datetime(frame.pop("released_on"), format="ISO8601")
+    born = pd.to_datetime(frame.pop("born"), format="ISO8601")
+    before_birthday = (released.dt.month < born.dt.month) | (
+        (released.dt.month == born.dt.month) & (released.dt.day < born.dt.day)
+    )
+    frame.insert(0, "age_at_release", released.dt.year - born.dt.year - before_birthday.astype(int))
+    home, office = frame.pop("home_region"), frame.pop("office_region")
+    frame["region"] = home.where(home.notna() & (home != ""), office)
+    frame["days_since_release"] = (pd.Timestamp(as_of) - released).dt.days
+
+    appointments = query_frame(
         Appointment.objects.filter(
-            case_id__in=ids_in(ids),
+            of_cases("case__"),
             state__in=[AppointmentState.ATTENDED, AppointmentState.MISSED],
             starts_at__gte=window_start,
             starts_at__lt=end,
@@ -207,14 +227,14 @@ def snapshot_frame(case_ids: Sequence[int], as_of: date) -> pd.DataFrame:
         .annotate(
             missed=Count("pk", filter=Q(state=AppointmentState.MISSED)),
             attended=Count("pk", filter=Q(state=AppointmentState.ATTENDED)),
-        )
-    )
-    counts = {row["case_id"]: (row["missed"], row["attended"]) for row in appointments}
-    frame["missed_appointments_60d"] = [counts.get(pk, (0, 0))[0] for pk in ids]
-    frame["attended_appointments_60d"] = [counts.get(pk, (0, 0))[1] for pk in ids]
+        ),
+        ["case_id", "missed", "attended"],
+    ).set_index("case_id")
+    frame["missed_appointments_60d"] = _counts(appointments["missed"], frame.index)
+    frame["attended_appointments_60d"] = _counts(appointments["attended"], frame.index)
 
-    handoffs = (
-        Handoff.objects.filter(case_id__in=ids_in(ids), state=HandoffState.COMPLETED, closed_at__isnull=False, closed_at__lt=end)
+    handoffs = query_frame(
+        Handoff.objects.filter(of_cases("case__"), state=HandoffState.COMPLETED, closed_at__isnull=False, closed_at__lt=end)
         .order_by()
         .values("case_id")
         .annotate(
@@ -222,36 +242,53 @@ def snapshot_frame(case_ids: Sequence[int], as_of: date) -> pd.DataFrame:
             completed=Count("*"),
             first_placed=Min("closed_at", filter=Q(outcome__in=EMPLOYMENT_OUTCOMES)),
             programmes=Count("service", filter=Q(service=ServiceKind.BEHAVIOUR_PROGRAMME) | Q(outcome__in=PROGRAMME_OUTCOMES)),
-        )
-    )
-    done = {row["case_id"]: row for row in handoffs}
+        ),
+        ["case_id", "completed", "first_placed", "programmes"],
+    ).set_index("case_id")
     # Employment spells come from placements and last until today: in work from the first one on.
-    first_placed = {pk: _day(row["first_placed"]) for pk, row in done.items() if row["first_placed"] is not None}
-    frame["employed"] = [pk in first_placed for pk in ids]
-    frame["days_employed"] = [(as_of - first_placed[pk]).days + 1 if pk in first_placed else 0 for pk in ids]
-    frame["programme_completed"] = [pk in done and done[pk]["programmes"] > 0 for pk in ids]
-    frame["handoffs_completed"] = [done[pk]["completed"] if pk in done else 0 for pk in ids]
+    placed_on = _bangkok_days(handoffs["first_placed"]).reindex(frame.index)
+    frame["employed"] = placed_on.notna().to_numpy()
+    frame["days_employed"] = ((pd.Timestamp(as_of) - placed_on).dt.days + 1).fillna(0).astype(int).to_numpy()
+    frame["programme_completed"] = _counts(handoffs["programmes"], frame.index) > 0
+    frame["handoffs_completed"] = _counts(handoffs["completed"], frame.index)
 
     # The needs of the latest assessment finished on or before as_of (None before any).
-    latest: dict[int, int] = {}
-    for assessment_id, case_id in (
-        Assessment.objects.filter(case_id__in=ids_in(ids), finished_at__isnull=False, finished_at__lt=end)
+    assessments = query_frame(
+        Assessment.objects.filter(of_cases("case__"), finished_at__isnull=False, finished_at__lt=end)
         .order_by("case_id", "-finished_at", "-pk")
-        .values_list("pk", "case_id")
-    ):
-        latest.setdefault(case_id, assessment_id)
-    needs: dict[int, set[str]] = defaultdict(set)
-    for assessment_id, domain in (
-        AssessmentNeed.objects.filter(assessment_id__in=ids_in(list(latest.values())))
+        .values_list("pk", "case_id"),
+        ["assessment_id", "case_id"],
+    ).drop_duplicates("case_id")  # the first of each case is its latest
+    needs = query_frame(
+        AssessmentNeed.objects.filter(assessment_id__in=ids_in(assessments["assessment_id"].tolist()))
         .exclude(level=NeedLevel.NONE)
         .exclude(level="")
         .order_by()  # the default ordering would join the assessments to sort by their ordering
-        .values_list("assessment_id", "domain")
-    ):
-        needs[assessment_id].add(NEED_FEATURE.get(domain, domain))
+        .values_list("assessment_id", "domain"),
+        ["assessment_id", "domain"],
+        text=["domain"],
+    )
+    case_of = pd.Series(assessments["case_id"].to_numpy(), index=assessments["assessment_id"].to_numpy())
+    needs["case_id"] = case_of.reindex(needs["assessment_id"].to_numpy()).to_numpy()
+    needs["feature"] = needs["domain"].map(lambda domain: NEED_FEATURE.get(domain, domain))
+    assessed = frame.index.isin(assessments["case_id"].to_numpy())
     for domain in NEEDS_DOMAINS:
-        frame[f"needs_{domain}"] = [(domain in needs[latest[pk]]) if pk in latest else None for pk in ids]
+        has = frame.index.isin(needs.loc[needs["feature"] == domain, "case_id"].to_numpy())
+        column = pd.Series(has, index=frame.index, dtype=object)
+        column[~assessed] = None
+        frame[f"needs_{domain}"] = column
     return frame[list(SNAPSHOT_COLUMNS)]
+
+
+def _counts(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """Counts by case id, 0 for the cases without a row."""
+    return values.reindex(index).fillna(0).astype(int).to_numpy()
+
+
+def _bangkok_days(moments: pd.Series) -> pd.Series:
+    """The Bangkok dates (as midnight timestamps) of UTC moments given as text; missing stays missing."""
+    parsed = pd.to_datetime(moments, utc=True, format="ISO8601")
+    return parsed.dt.tz_convert(settings.TIME_ZONE).dt.tz_localize(None).dt.normalize()
 
 
 def chunked(ids: Iterable[int], size: int) -> Iterator[list[int]]:

@@ -286,9 +286,10 @@ def reasons_json(
     """The reasons of many rows at once, each row's as the JSON text a stored score keeps:
     ``[{"feature", "direction", "en", "th"}, ...]``, the same reasons and sentences as :func:`explain`.
 
-    For nightly scoring: the contributions are computed on the whole frame, and each distinct reason (a
-    feature, its value, the values its sentence mentions, the direction) is formatted and serialised once,
-    so the cost per row is a few lookups. ``frame``: the rows already coerced by ``model.frame``, if at hand.
+    For nightly scoring: the contributions are computed on the whole frame, the rows that show each
+    feature are grouped by what its sentence depends on (the value, the values it mentions, the
+    direction), and each group's reason is formatted and serialised once: no loop over the rows.
+    ``frame``: the rows already coerced by ``model.frame``, if at hand.
     """
     frame = model.frame(snapshots) if frame is None else frame
     table, _base, _logit = contributions(model, frame)
@@ -296,43 +297,52 @@ def reasons_json(
     values = table[names].to_numpy(dtype=np.float64)
     order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :top]
     strongest = np.take_along_axis(values, order, axis=1)
-    model_values = {name: frame[name].tolist() for name in names}
+    model_values = {name: frame[name].to_numpy() for name in names}
     raw = snapshots.reset_index(drop=True)
 
-    def column(field: str) -> list[Any]:
+    def column(field: str) -> Any:
         if field in model_values:
             return model_values[field]
-        return raw[field].tolist() if field in raw.columns else [None] * len(raw)
+        return raw[field].to_numpy() if field in raw.columns else [None] * len(raw)
 
-    mentioned = {name: [column(field) for field in reason_row_fields(name)] for name in names}
-    fields_of = {name: reason_row_fields(name) for name in names}
-    cache: dict[tuple[Any, ...], str] = {}
-    out = []
-    for position in range(len(frame)):
-        parts = []
-        for rank in range(order.shape[1]):
-            contribution = strongest[position, rank]
-            if abs(contribution) < min_contribution:
-                break
-            name = names[order[position, rank]]
-            value = _plain(model_values[name][position])
-            context = tuple(_plain(values_[position]) for values_ in mentioned[name])
-            key = (name, value, context, contribution > 0)
-            text = cache.get(key)
-            if text is None:
-                row = dict(zip(fields_of[name], context, strict=True))
-                text = cache[key] = json.dumps(
-                    {
-                        "feature": name,
-                        "direction": "raises" if contribution > 0 else "lowers",
-                        "en": format_reason(name, value, row, "en"),
-                        "th": format_reason(name, value, row, "th"),
-                    },
-                    ensure_ascii=False,
-                )
-            parts.append(text)
-        out.append("[" + ",".join(parts) + "]")
-    return out
+    # Each (row, rank) that shows a reason, by feature: the reason's text depends only on the feature's
+    # value, the values its sentence mentions and the direction, so rows with the same key share it.
+    n_rows, n_ranks = order.shape
+    shown = np.cumprod(np.abs(strongest) >= min_contribution, axis=1).astype(bool)  # a weak reason ends the list
+    texts = np.full((n_rows, n_ranks), "", dtype=object)
+    for feature_index, name in enumerate(names):
+        rows, ranks = np.nonzero(shown & (order == feature_index))
+        if not len(rows):
+            continue
+        fields = reason_row_fields(name)
+        keys = pd.DataFrame(
+            {
+                "value": np.asarray(model_values[name], dtype=object)[rows],
+                **{f"field_{field}": np.asarray(column(field), dtype=object)[rows] for field in fields},
+                "raises": strongest[rows, ranks] > 0,
+            }
+        )
+        groups = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
+        first_of_group = pd.Series(np.arange(len(keys))).groupby(groups).first()
+        formatted = np.empty(len(first_of_group), dtype=object)
+        for group, position in first_of_group.items():
+            value = _plain(keys["value"].iat[position])
+            row = {field: _plain(keys[f"field_{field}"].iat[position]) for field in fields}
+            raises = bool(keys["raises"].iat[position])
+            formatted[group] = json.dumps(
+                {
+                    "feature": name,
+                    "direction": "raises" if raises else "lowers",
+                    "en": format_reason(name, value, row, "en"),
+                    "th": format_reason(name, value, row, "th"),
+                },
+                ensure_ascii=False,
+            )
+        texts[rows, ranks] = formatted[groups]
+    out = pd.Series(texts[:, 0])
+    for rank in range(1, n_ranks):
+        out = out + np.where(shown[:, rank], ",", "") + texts[:, rank]
+    return ("[" + out + "]").tolist()
 
 
 __all__ = ["FEATURES", "Explanation", "Reason", "contributions", "explain", "reasons_json"]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pandas as pd
 import pytest
 from django.db import connection
 from django.utils import timezone
 
-from rehab.bulk import rows_insert
+from rehab.bulk import query_frame, rows_insert
 from rehab.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +62,21 @@ def test_reserved_ids_floats_and_preserialised_json(officer):
     score = RiskScore.objects.get(pk=second)
     assert score.probability == 0.1 + 0.2 and score.reasons[0]["th"] == "อายุ 19-22 ปี"
     assert reserve_ids(RiskScore, 1)[0] > second
+
+
+def test_query_frame_reads_rows_with_nulls_empty_texts_and_codes(officer, supervisor):
+    now = timezone.now()
+    rows_insert(
+        Notification,
+        ("user_id", "kind", "params", "link", "created_at", "read_at"),
+        [(officer.pk, "handoff_new", {}, "", now, None), (supervisor.pk, "handoff_new", {}, "10", now, now)],
+    )
+    query = Notification.objects.order_by("user_id").values_list("user_id", "link", "read_at")
+    frame = query_frame(query, ["user", "link", "read_at"], text=["link"])
+    assert frame["user"].tolist() == sorted([officer.pk, supervisor.pk])
+    links = dict(zip(frame["user"], frame["link"], strict=True))
+    assert (links[officer.pk], links[supervisor.pk]) == ("", "10")  # empty stays empty, a code stays text
+    read = dict(zip(frame["user"], frame["read_at"], strict=True))
+    assert pd.isna(read[officer.pk]) and pd.to_datetime(read[supervisor.pk], utc=True) == now
+    assert query_frame(Notification.objects.filter(pk__in=[]).values_list("pk"), ["id"]).empty
+    assert query_frame(Notification.objects.filter(pk=-1).values_list("pk"), ["id"]).empty

@@ -21,7 +21,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pandas as pd
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -29,9 +28,9 @@ from django.utils import timezone
 
 from analytics.models import CaseRisk, RiskFlag, RiskScore
 from analytics.risk.explain import reasons_json
-from analytics.scoring import feature_checksums, loaded_model, score_open_cases
+from analytics.scoring import coerced_snapshots, feature_checksums, loaded_model, no_jit, score_open_cases
 from analytics.services import model_in_service
-from analytics.snapshots import chunked, snapshot_frame
+from analytics.snapshots import snapshot_frame
 from rehab.management.commands.bench_handoffs import RssSampler
 from rehab.models import OPEN_STATES, Appointment, Assessment, AssessmentNeed, Case, Handoff, HandoffState
 
@@ -42,7 +41,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--open-cases", type=int, default=1_000_000, help="copy open cases until there are this many")
         parser.add_argument("--reset", action="store_true", help="delete every score and flag first (a first night)")
-        parser.add_argument("--chunk-size", type=int, default=20_000)
+        parser.add_argument("--chunk-size", type=int, default=50_000)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
@@ -85,24 +84,23 @@ class Command(BaseCommand):
         version = model_in_service()
         assert version is not None
         model = loaded_model(version)
-        ids = Case.objects.filter(state__in=OPEN_STATES).order_by("pk").values_list("pk", flat=True)
         started = time.perf_counter()
-        today = timezone.localdate()
-        frames = [snapshot_frame(chunk, today) for chunk in chunked(ids.iterator(), chunk_size)]
+        with transaction.atomic():
+            no_jit()
+            snapshots = snapshot_frame(None, timezone.localdate(), open_only=True)
         reading = time.perf_counter() - started
-        snapshots = pd.concat(frames)
-        del frames
         started = time.perf_counter()
-        matrix = model.frame(snapshots)
+        coerced = coerced_snapshots(snapshots)
+        matrix = coerced[list(model.features)]
         coercion = time.perf_counter() - started
         started = time.perf_counter()
         model.estimator.predict_proba(matrix)
         bare = time.perf_counter() - started
         started = time.perf_counter()
-        feature_checksums(snapshots)
+        feature_checksums(coerced)
         hashing = time.perf_counter() - started
         started = time.perf_counter()
-        reasons_json(model, snapshots, top=3)
+        reasons_json(model, snapshots, top=3, frame=matrix)
         explaining = time.perf_counter() - started
         self.stdout.write(
             f"on the same {len(snapshots):,} rows: feature queries {reading:.1f} s, coercion to the model's matrix "

@@ -11,7 +11,7 @@ class Command(BaseCommand):
     help = "Score every open case with the approved risk model now (the nightly job does the same)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--chunk-size", type=int, default=5000)
+        parser.add_argument("--chunk-size", type=int, default=50_000)
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = score_open_cases(chunk_size=options["chunk_size"])
