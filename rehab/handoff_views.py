@@ -357,7 +357,7 @@ def inbox_export(request: AuthenticatedRequest) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow([_("Hand-off"), _("Service"), _("Name"), _("State"), _("Answer by"), _("Complete by"), _("From")])
     rows = 0
-    for handoff in inbox(user=request.user, tab=tab).select_related("stage")[:5000]:
+    for handoff in inbox(user=request.user, tab=tab)[:5000]:
         writer.writerow(
             [
                 handoff.number,

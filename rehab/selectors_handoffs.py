@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import F, IntegerField, QuerySet, Subquery
 from django.utils import timezone
 
 from rehab.models import (
@@ -18,19 +18,18 @@ from rehab.models import (
     ServiceOffer,
     ShareCategory,
     Stage,
+    User,
 )
 
 INBOX_TABS = ("new", "overdue", "accepted", "done")
 
 
-def inbox(*, user: Any, tab: str, today: date | None = None) -> QuerySet[Handoff]:
+def inbox(*, user: Any, tab: str, today: date | None = None) -> QuerySet[Handoff] | OverdueInbox:
     """A receiving office's hand-offs: new (waiting for an answer), overdue, accepted, done."""
     today = today or timezone.localdate()
     handoffs = Handoff.objects.visible_to(user).select_related("from_office", "case__person")
     if tab == "overdue":
-        return handoffs.filter(
-            Q(state=HandoffState.SENT, respond_by__lt=today) | Q(state=HandoffState.ACCEPTED, complete_by__lt=today)
-        ).order_by("respond_by", "id")
+        return OverdueInbox(handoffs, today)
     if tab == "accepted":
         return handoffs.filter(state=HandoffState.ACCEPTED).order_by("complete_by", "id")
     if tab == "done":
@@ -38,23 +37,61 @@ def inbox(*, user: Any, tab: str, today: date | None = None) -> QuerySet[Handoff
     return handoffs.filter(state=HandoffState.SENT).order_by("respond_by", "id")
 
 
+class OverdueInbox:
+    """The overdue tab, the longest overdue first: a hand-off waiting for an answer by its answer-by date,
+    an accepted one by its complete-by date. Sliced like a list of hand-offs (the paginator and the
+    export do): the slice's ids come from the partial indexes ``handoff_sent`` and ``handoff_accepted``
+    alone, then one query reads those hand-offs. Sorting every overdue hand-off of a busy office with
+    its row, as one query ordered on an OR did, read thousands of rows for a page of 25."""
+
+    def __init__(self, handoffs: QuerySet[Handoff], today: date) -> None:
+        self.handoffs = handoffs
+        self.today = today
+
+    def _deadlines(self) -> QuerySet[Any]:
+        late = [
+            self.handoffs.filter(state=HandoffState.SENT, respond_by__lt=self.today).annotate(deadline=F("respond_by")),
+            self.handoffs.filter(state=HandoffState.ACCEPTED, complete_by__lt=self.today).annotate(deadline=F("complete_by")),
+        ]
+        sent, accepted = (q.order_by().values_list("deadline", "pk") for q in late)
+        return sent.union(accepted, all=True).order_by("deadline", "pk")
+
+    def __len__(self) -> int:
+        return self._deadlines().count()
+
+    def __getitem__(self, index: slice) -> list[Handoff]:
+        if not isinstance(index, slice):
+            raise TypeError("the overdue inbox is read a slice at a time")
+        ids = [pk for _deadline, pk in self._deadlines()[index]]
+        found = self.handoffs.in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
+
+
+class _Count(Subquery):
+    """The number of rows of a query, as a value of another query."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = IntegerField()
+
+
 def inbox_counts(*, user: Any, today: date | None = None) -> dict[str, int]:
-    """The open tabs' counts. Only open hand-offs are read (through `handoff_inbox`): a busy office
-    has tens of thousands of closed ones, and the done tab shows no count."""
+    """The open tabs' counts, in one query of four counts, each answered by a partial index of open
+    hand-offs (``handoff_sent``, ``handoff_accepted``) without reading a row. The done tab shows no count."""
     today = today or timezone.localdate()
+    handoffs = Handoff.objects.visible_to(user).order_by()
+    sent = handoffs.filter(state=HandoffState.SENT)
+    accepted = handoffs.filter(state=HandoffState.ACCEPTED)
     counts = (
-        Handoff.objects.visible_to(user)
-        .filter(state__in=[HandoffState.SENT, HandoffState.ACCEPTED])
-        .aggregate(
-            new=Count("pk", filter=Q(state=HandoffState.SENT)),
-            overdue=Count(
-                "pk",
-                filter=Q(state=HandoffState.SENT, respond_by__lt=today) | Q(state=HandoffState.ACCEPTED, complete_by__lt=today),
-            ),
-            accepted=Count("pk", filter=Q(state=HandoffState.ACCEPTED)),
+        User.objects.filter(pk=user.pk)
+        .values(
+            new=_Count(sent.values("pk")),
+            sent_late=_Count(sent.filter(respond_by__lt=today).values("pk")),
+            accepted=_Count(accepted.values("pk")),
+            accepted_late=_Count(accepted.filter(complete_by__lt=today).values("pk")),
         )
+        .get()
     )
-    return counts
+    return {"new": counts["new"], "overdue": counts["sent_late"] + counts["accepted_late"], "accepted": counts["accepted"]}
 
 
 def sender_handoffs(*, user: Any, state: str = "") -> QuerySet[Handoff]:

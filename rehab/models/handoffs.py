@@ -323,7 +323,11 @@ class Handoff(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("hand-off")
         verbose_name_plural = _("hand-offs")
         indexes = [
-            models.Index(fields=["to_office", "state", "respond_by"], name="handoff_inbox"),
+            # The inbox's open tabs, their counts and the overdue tab, each from its index alone.
+            models.Index(fields=["to_office", "respond_by", "id"], name="handoff_sent", condition=models.Q(state="sent")),
+            models.Index(
+                fields=["to_office", "complete_by", "id"], name="handoff_accepted", condition=models.Q(state="accepted")
+            ),
             # The done tab, newest first, without sorting every closed hand-off of a busy office.
             models.Index(
                 fields=["to_office", "-closed_at", "-id"],

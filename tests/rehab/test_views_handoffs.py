@@ -244,3 +244,41 @@ class TestPages:
         rows = [h.pk for h in first.context["page"].object_list] + [h.pk for h in second.context["page"].object_list]
         assert sorted(rows) == sorted(Handoff.objects.filter(state=HandoffState.SENT).values_list("pk", flat=True))
         assert "Nothing here." in client.get(reverse("inbox"), {"tab": "accepted"}).content.decode()
+
+    def test_the_overdue_tab_lists_the_longest_overdue_first_by_the_deadline_missed(self, client, officer, employment_staff):
+        today = timezone.localdate()
+        sent = []
+        for _ in range(4):
+            c = make_case(officer=officer, state=CaseState.ACTIVE)
+            sent.append(
+                handoff_send(
+                    stage_id=make_stage(c, by=officer).pk,
+                    offer_id=offer(partner_office(), "job_placement").pk,
+                    by=officer,
+                    request="x",
+                    shared=[],
+                )
+            )
+        late_answer, late_completion, on_time, very_late_completion = sent
+        for handoff in (late_completion, very_late_completion):
+            handoff_accept(handoff_id=handoff.pk, by=employment_staff)
+        Handoff.objects.filter(pk=late_answer.pk).update(respond_by=today - timedelta(days=3))
+        Handoff.objects.filter(pk=late_completion.pk).update(
+            respond_by=today - timedelta(days=30), complete_by=today - timedelta(days=1)
+        )
+        Handoff.objects.filter(pk=very_late_completion.pk).update(complete_by=today - timedelta(days=9))
+        client.force_login(employment_staff)
+        response = client.get(reverse("inbox"), {"tab": "overdue"})
+        assert response.context["counts"] == {"new": 2, "overdue": 3, "accepted": 2}
+        assert [h.pk for h in response.context["page"].object_list] == [
+            very_late_completion.pk,
+            late_answer.pk,
+            late_completion.pk,
+        ]
+        assert on_time.number not in response.content.decode() and late_answer.number in response.content.decode()
+        export = client.get(reverse("inbox_export"), {"tab": "overdue"}).content.decode()
+        assert [line.split(",")[0] for line in export.splitlines()[1:]] == [
+            very_late_completion.number,
+            late_answer.number,
+            late_completion.number,
+        ]
