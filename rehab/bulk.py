@@ -20,6 +20,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
+from itertools import islice
 from typing import Any
 
 import pandas as pd
@@ -85,22 +86,18 @@ def rows_insert(model: type[models.Model], columns: Sequence[str], rows: Iterabl
         )
         return len(objs)
     fields = {field.attname: field for field in model._meta.concrete_fields}
-    formats = [_copy_format(fields[name]) for name in columns]
+    formats = [_column_format(fields[name]) for name in columns]
     quote = connection.ops.quote_name
     names = ", ".join(quote(fields[name].column or name) for name in columns)
     sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
     count = 0
+    rows = iter(rows)
     with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        lines: list[str] = []
-        for row in rows:
-            lines.append("\t".join([NULL if value is None else text(value) for text, value in zip(formats, row, strict=True)]))
-            if len(lines) == 1000:
-                copy.write("\n".join(lines) + "\n")
-                count += len(lines)
-                lines.clear()
-        if lines:
-            copy.write("\n".join(lines) + "\n")
-            count += len(lines)
+        # A thousand rows at a time, a column at a time: each column's values are formatted by one call.
+        while batch := list(islice(rows, 1000)):
+            texts = [text(values) for text, values in zip(formats, zip(*batch, strict=True), strict=True)]
+            copy.write("\n".join(map("\t".join, zip(*texts, strict=True))) + "\n")
+            count += len(batch)
     return count
 
 
@@ -129,28 +126,43 @@ def _copy_format(field: models.Field) -> Callable[[Any], str]:
         return lambda value: "t" if value else "f"
     if isinstance(field, models.JSONField):
         dumps = partial(json.dumps, cls=field.encoder) if field.encoder else json.dumps  # as adapt_json_value does
-        return _remembering(lambda value: _escaped(value if isinstance(value, JSONText) else dumps(value)))
+        return lambda value: _escaped(value if isinstance(value, JSONText) else dumps(value))
     if isinstance(field, models.DateTimeField):  # aware, as Django stores them with USE_TZ: the offset is written
-        return _remembering(lambda value: value.isoformat())
+        return lambda value: value.isoformat()
     if isinstance(field, models.DateField):
-        return _remembering(lambda value: value.isoformat())
+        return lambda value: value.isoformat()
     if isinstance(field, models.CharField | models.TextField):
-        return _remembering(lambda value: _escaped(str(value)))
+        return lambda value: _escaped(str(value))
     raise TypeError(f"rows_insert cannot write {field.__class__.__name__} {field.name}: add its COPY text here")
 
 
-def _remembering(text: Callable[[Any], str]) -> Callable[[Any], str]:
-    """``text`` that reuses its last result when the next row holds the same object: rows of one batch
-    often share one (the time, the kind, the message to several users). So do not change a value
-    in place between rows."""
-    last_value: Any = object()
-    last_text = ""
+def _column_format(field: models.Field) -> Callable[[Sequence[Any]], list[str]]:
+    """The COPY texts of a column's values (``_copy_format``), NULL for None. Numbers go through ``map``;
+    other values reuse the text of the row before when it holds the same object, as rows of one batch
+    often do (the time, the kind, the message to several users): so do not change a value in place
+    between rows."""
+    text = _copy_format(field)
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    if isinstance(target, models.IntegerField | models.AutoField | models.FloatField):
+        number = int if isinstance(target, models.IntegerField | models.AutoField) else float
+        plain = str if number is int else repr
 
-    def remembered(value: Any) -> str:
-        nonlocal last_value, last_text
-        if value is not last_value:
-            last_value, last_text = value, text(value)
-        return last_text
+        def numbers(values: Sequence[Any]) -> list[str]:
+            if None in values:
+                return [NULL if value is None else text(value) for value in values]
+            return list(map(plain, map(number, values)))
+
+        return numbers
+
+    def remembered(values: Sequence[Any]) -> list[str]:
+        out = []
+        last_value: Any = object()
+        last_text = ""
+        for value in values:
+            if value is not last_value:
+                last_value, last_text = value, NULL if value is None else text(value)
+            out.append(last_text)
+        return out
 
     return remembered
 
