@@ -282,3 +282,25 @@ class TestPages:
             late_answer.number,
             late_completion.number,
         ]
+
+
+def test_the_header_counts_unread_notifications_up_to_99(client, employment_staff):
+    from rehab.bulk import rows_insert
+    from rehab.models import Notification
+
+    def header():
+        page = client.get(reverse("inbox")).content.decode()
+        return page.split('id="unread-count">', 1)[1].split("<", 1)[0]
+
+    now = timezone.now()
+    rows_insert(
+        Notification,
+        ("user_id", "kind", "params", "link", "created_at"),
+        [(employment_staff.pk, "handoff_new", {}, "/", now)] * 99,
+    )
+    client.force_login(employment_staff)
+    assert header() == "99"
+    rows_insert(
+        Notification, ("user_id", "kind", "params", "link", "created_at"), [(employment_staff.pk, "handoff_new", {}, "/", now)]
+    )
+    assert header() == "99+"
