@@ -314,7 +314,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def last_id(model: type[Model]) -> int:
-        return model.objects.aggregate(last=Max("pk"))["last"] or 0
+        return model._default_manager.aggregate(last=Max("pk"))["last"] or 0
 
     def undo_escalations(self) -> None:
         marks = self.marks_file()
