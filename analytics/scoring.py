@@ -101,7 +101,7 @@ def score_open_cases(*, as_of: date | None = None, chunk_size: int = 50_000, cas
     as_of = as_of or timezone.localdate()
     report = ScoringReport(version=version.version)
     with transaction.atomic():
-        no_jit()
+        bulk_read_settings(whole_tables=case_ids is None)
         snapshots = snapshot_frame(case_ids, as_of, open_only=True)
     report.considered = len(snapshots)
     for start in range(0, len(snapshots), chunk_size):
@@ -186,12 +186,19 @@ def _score_chunk(
     report.flags_raised += len(flags)
 
 
-def no_jit() -> None:
-    """PostgreSQL compiles the aggregate queries of a chunk (their estimated cost passes jit_above_cost)
-    and spends 70-100 ms doing it for queries that take less: not in this transaction."""
+def bulk_read_settings(*, whole_tables: bool) -> None:
+    """Planner settings for the feature queries, for the rest of the transaction (PostgreSQL).
+
+    No JIT: PostgreSQL compiles these aggregate queries (their estimated cost passes jit_above_cost) and
+    spent 70-100 ms doing it for queries that take less. ``whole_tables``: the nightly read of every open
+    case, which joins about a million ids to the needs of their assessments; the planner expects 200 rows
+    from the id array and looks each one up by index (20 s of random reads for 3 million needs), where
+    hashing one pass over the table takes 12 s. Not for a few cases, where the lookups are right."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
+            if whole_tables:
+                cursor.execute("SET LOCAL enable_nestloop = off")
 
 
 def _lock_scores() -> None:

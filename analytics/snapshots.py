@@ -34,6 +34,7 @@ from rehab.models import (
     Handoff,
     HandoffOutcome,
     HandoffState,
+    NeedDomain,
     NeedLevel,
     Reoffence,
     ServiceKind,
@@ -259,22 +260,22 @@ def snapshot_frame(case_ids: Sequence[int] | None, as_of: date, *, open_only: bo
         .values_list("pk", "case_id"),
         ["assessment_id", "case_id"],
     ).drop_duplicates("case_id")  # the first of each case is its latest
+    # One row a latest assessment, a count per need domain (the database groups its needs).
+    domains = {NEED_FEATURE.get(code, code): code for code in NeedDomain.values if NEED_FEATURE.get(code, code) in NEEDS_DOMAINS}
     needs = query_frame(
         AssessmentNeed.objects.filter(assessment_id__in=ids_in(assessments["assessment_id"].tolist()))
         .exclude(level=NeedLevel.NONE)
         .exclude(level="")
         .order_by()  # the default ordering would join the assessments to sort by their ordering
-        .values_list("assessment_id", "domain"),
-        ["assessment_id", "domain"],
-        text=["domain"],
+        .values("assessment_id")
+        .annotate(**{feature: Count("pk", filter=Q(domain=code)) for feature, code in domains.items()}),
+        ["assessment_id", *domains],
     )
-    case_of = pd.Series(assessments["case_id"].to_numpy(), index=assessments["assessment_id"].to_numpy())
-    needs["case_id"] = case_of.reindex(needs["assessment_id"].to_numpy()).to_numpy()
-    needs["feature"] = needs["domain"].map(lambda domain: NEED_FEATURE.get(domain, domain))
-    assessed = frame.index.isin(assessments["case_id"].to_numpy())
+    by_case = assessments.merge(needs, on="assessment_id", how="left").set_index("case_id").reindex(frame.index)
+    assessed = by_case["assessment_id"].notna().to_numpy()
     for domain in NEEDS_DOMAINS:
-        has = frame.index.isin(needs.loc[needs["feature"] == domain, "case_id"].to_numpy())
-        column = pd.Series(has, index=frame.index, dtype=object)
+        counts = by_case[domain].fillna(0).to_numpy() if domain in by_case else np.zeros(len(by_case))
+        column = pd.Series(counts > 0, index=frame.index, dtype=object)
         column[~assessed] = None
         frame[f"needs_{domain}"] = column
     return frame[list(SNAPSHOT_COLUMNS)]

@@ -215,9 +215,10 @@ def boosting_contributions(
 
 
 def contributions(
-    model: TrainedModel, rows: pd.DataFrame | Iterable[Mapping[str, Any]]
+    model: TrainedModel, rows: pd.DataFrame | Iterable[Mapping[str, Any]], *, coerced: bool = False
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    frame = model.frame(rows)
+    """Each feature's contribution to each row's score. ``coerced``: the rows are ``model.frame``'s already."""
+    frame = rows if coerced and isinstance(rows, pd.DataFrame) else model.frame(rows)
     if model.kind == "logistic":
         return logistic_contributions(model, frame)
     return boosting_contributions(model, frame)
@@ -235,7 +236,7 @@ def explain(
         rows = list(rows)
     raw_records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else [dict(row) for row in rows]
     frame = model.frame(rows)
-    table, base, logit = contributions(model, frame)
+    table, base, logit = contributions(model, frame, coerced=True)
     method = "exact interventional Shapley (logistic)" if model.kind == "logistic" else "one-feature replacement (approximate)"
     names = list(model.features)
     values = table[names].to_numpy(dtype=np.float64)
@@ -292,7 +293,7 @@ def reasons_json(
     ``frame``: the rows already coerced by ``model.frame``, if at hand.
     """
     frame = model.frame(snapshots) if frame is None else frame
-    table, _base, _logit = contributions(model, frame)
+    table, _base, _logit = contributions(model, frame, coerced=True)
     names = list(model.features)
     values = table[names].to_numpy(dtype=np.float64)
     order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :top]
@@ -315,20 +316,17 @@ def reasons_json(
         if not len(rows):
             continue
         fields = reason_row_fields(name)
-        keys = pd.DataFrame(
-            {
-                "value": np.asarray(model_values[name], dtype=object)[rows],
-                **{f"field_{field}": np.asarray(column(field), dtype=object)[rows] for field in fields},
-                "raises": strongest[rows, ranks] > 0,
-            }
-        )
+        value_of = np.asarray(model_values[name], dtype=object)[rows]
+        field_of = {field: np.asarray(column(field), dtype=object)[rows] for field in fields}
+        raises_of = strongest[rows, ranks] > 0
+        keys = pd.DataFrame({"value": value_of, **{f"field_{field}": field_of[field] for field in fields}, "raises": raises_of})
         groups = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
-        first_of_group = pd.Series(np.arange(len(keys))).groupby(groups).first()
+        _unique, first_of_group = np.unique(groups, return_index=True)
         formatted = np.empty(len(first_of_group), dtype=object)
-        for group, position in first_of_group.items():
-            value = _plain(keys["value"].iat[position])
-            row = {field: _plain(keys[f"field_{field}"].iat[position]) for field in fields}
-            raises = bool(keys["raises"].iat[position])
+        for group, position in enumerate(first_of_group.tolist()):
+            value = _plain(value_of[position])
+            row = {field: _plain(field_of[field][position]) for field in fields}
+            raises = bool(raises_of[position])
             formatted[group] = json.dumps(
                 {
                     "feature": name,
@@ -339,10 +337,8 @@ def reasons_json(
                 ensure_ascii=False,
             )
         texts[rows, ranks] = formatted[groups]
-    out = pd.Series(texts[:, 0])
-    for rank in range(1, n_ranks):
-        out = out + np.where(shown[:, rank], ",", "") + texts[:, rank]
-    return ("[" + out + "]").tolist()
+    counts = shown.sum(axis=1).tolist()
+    return ["[" + ",".join(parts[:count]) + "]" for parts, count in zip(texts.tolist(), counts, strict=True)]
 
 
 __all__ = ["FEATURES", "Explanation", "Reason", "contributions", "explain", "reasons_json"]

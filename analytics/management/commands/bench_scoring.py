@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from analytics.models import CaseRisk, RiskFlag, RiskScore
 from analytics.risk.explain import reasons_json
-from analytics.scoring import coerced_snapshots, feature_checksums, loaded_model, no_jit, score_open_cases
+from analytics.scoring import bulk_read_settings, coerced_snapshots, feature_checksums, loaded_model, score_open_cases
 from analytics.services import model_in_service
 from analytics.snapshots import snapshot_frame
 from rehab.management.commands.bench_handoffs import RssSampler
@@ -86,7 +86,7 @@ class Command(BaseCommand):
         model = loaded_model(version)
         started = time.perf_counter()
         with transaction.atomic():
-            no_jit()
+            bulk_read_settings(whole_tables=True)
             snapshots = snapshot_frame(None, timezone.localdate(), open_only=True)
         reading = time.perf_counter() - started
         started = time.perf_counter()
