@@ -103,11 +103,23 @@ class RiskTier(models.TextChoices):
 TIER_RANK = {RiskTier.LOW: 0, RiskTier.MEDIUM: 1, RiskTier.HIGH: 2}
 
 
+# Scores are derived rows that the nightly job writes by the million (a first night: a score and a latest
+# score for every open case). Their references to the case, the model version and the score are not
+# foreign-key constraints in the database: PostgreSQL checks each new row's reference one row at a time
+# at commit, and locks the case row it points at, which made the checks and the rewritten case pages a
+# large part of a first night (hence ``db_constraint=False`` below). Django still cascades and protects
+# them (on_delete), cases are never deleted while they have a history, and a lost score is recomputed
+# the next night.
+
+
 class RiskScore(models.Model):
     """A case's calibrated probability of reoffending within the horizon, as known on ``as_of``."""
 
-    case = models.ForeignKey("rehab.Case", on_delete=models.CASCADE, related_name="risk_scores")
-    model_version = models.ForeignKey(RiskModelVersion, on_delete=models.PROTECT, related_name="scores")
+    # Not indexed on its own: riskscore_case starts with it.
+    case = models.ForeignKey(
+        "rehab.Case", on_delete=models.CASCADE, related_name="risk_scores", db_index=False, db_constraint=False
+    )
+    model_version = models.ForeignKey(RiskModelVersion, on_delete=models.PROTECT, related_name="scores", db_constraint=False)
     as_of = models.DateField(_("as of"))
     probability = models.FloatField(_("probability"))
     tier = models.CharField(_("tier"), max_length=10, choices=RiskTier.choices)
@@ -142,8 +154,10 @@ class RiskScore(models.Model):
 class CaseRisk(models.Model):
     """The latest score of each open case, one row a case, so the caseload sorts by risk in one query."""
 
-    case = models.OneToOneField("rehab.Case", on_delete=models.CASCADE, primary_key=True, related_name="risk")
-    score = models.ForeignKey(RiskScore, on_delete=models.CASCADE, related_name="+")
+    case = models.OneToOneField(
+        "rehab.Case", on_delete=models.CASCADE, primary_key=True, related_name="risk", db_constraint=False
+    )
+    score = models.ForeignKey(RiskScore, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     tier = models.CharField(max_length=10, choices=RiskTier.choices)
     tier_rank = models.PositiveSmallIntegerField(db_index=True)
     probability = models.FloatField()

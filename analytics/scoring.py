@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
@@ -23,9 +24,9 @@ from analytics.risk.explain import reasons_json
 from analytics.risk.pipeline import train
 from analytics.services import model_in_service
 from analytics.snapshots import SNAPSHOT_COLUMNS, snapshot_frame, training_rows
-from rehab.bulk import JSONText, ids_in, reserve_ids, rows_insert
+from rehab.bulk import JSONText, ids_in, query_frame, reserve_ids, rows_insert
 from rehab.exceptions import ApplicationError
-from rehab.models import User
+from rehab.models import OPEN_STATES, User
 
 # Releases of the last three years: the model learns today's practice (plans, hand-offs, appointments), and
 # the older cases of the demo data are legacy records of people who came back, every one ending in a new
@@ -92,7 +93,7 @@ def score_open_cases(*, as_of: date | None = None, chunk_size: int = 50_000, cas
     The features of all of them are read first, by five set-based queries (``snapshot_frame``): the
     database joins and aggregates each table once. They are then scored ``chunk_size`` cases at a time,
     each chunk one coercion, one ``predict_proba``, one contribution matrix and writes by COPY on
-    PostgreSQL, in its own transaction: nothing is done row by row in the database.
+    PostgreSQL, all in one transaction: nothing is done row by row in the database.
     """
     version = model_in_service()
     if version is None:
@@ -104,9 +105,35 @@ def score_open_cases(*, as_of: date | None = None, chunk_size: int = 50_000, cas
         bulk_read_settings(whole_tables=case_ids is None)
         snapshots = snapshot_frame(case_ids, as_of, open_only=True)
     report.considered = len(snapshots)
-    for start in range(0, len(snapshots), chunk_size):
-        _score_chunk(snapshots.iloc[start : start + chunk_size], version=version, model=model, as_of=as_of, report=report)
+    if snapshots.empty:
+        return report
+    # All the writes in one transaction, under the lock that serialises the writers of scores, so the
+    # latest scores read here are still the latest when the flags are decided (a rescore waits).
+    with transaction.atomic():
+        _lock_scores()
+        previous = _latest_scores(case_ids, snapshots.index)
+        for start in range(0, len(snapshots), chunk_size):
+            end = start + chunk_size
+            _score_chunk(
+                snapshots.iloc[start:end], previous.iloc[start:end], version=version, model=model, as_of=as_of, report=report
+            )
     return report
+
+
+def _latest_scores(case_ids: list[int] | None, index: pd.Index) -> pd.DataFrame:
+    """Each case's latest score (tier, tier rank, model version, features' checksum), in ``index`` order:
+    one query (a hash join of the latest scores with their scores), missing where a case has none."""
+    latest = (
+        CaseRisk.objects.filter(case__state__in=OPEN_STATES)
+        if case_ids is None
+        else CaseRisk.objects.filter(case_id__in=ids_in(case_ids))
+    )
+    frame = query_frame(
+        latest.order_by().values_list("case_id", "tier", "tier_rank", "score__model_version_id", "score__features_sha256"),
+        ["case_id", "tier", "tier_rank", "version_id", "checksum"],
+        text=["tier", "checksum"],
+    )
+    return frame.set_index("case_id").reindex(index)
 
 
 def coerced_snapshots(snapshots: pd.DataFrame) -> pd.DataFrame:
@@ -122,66 +149,67 @@ def feature_checksums(coerced: pd.DataFrame) -> list[str]:
 
 
 def _score_chunk(
-    snapshots: pd.DataFrame, *, version: RiskModelVersion, model: TrainedModel, as_of: date, report: ScoringReport
+    snapshots: pd.DataFrame,
+    previous: pd.DataFrame,
+    *,
+    version: RiskModelVersion,
+    model: TrainedModel,
+    as_of: date,
+    report: ScoringReport,
 ) -> None:
+    """Score the chunk's cases whose features or model changed since their latest score, in the caller's
+    transaction; ``previous``: their latest scores (``_latest_scores``), row for row."""
     coerced = coerced_snapshots(snapshots)
     checksums = feature_checksums(coerced)
     case_ids = snapshots.index.tolist()
-    with transaction.atomic():
-        _lock_scores()
-        latest = CaseRisk.objects.filter(case_id__in=ids_in(case_ids)).values_list(
-            "case_id", "tier", "tier_rank", "score__model_version_id", "score__features_sha256"
-        )
-        previous = {case_id: (tier, rank, version_id, checksum) for case_id, tier, rank, version_id, checksum in latest}
-        todo = [
-            position
-            for position, (case_id, checksum) in enumerate(zip(case_ids, checksums, strict=True))
-            if not (case_id in previous and previous[case_id][2] == version.pk and previous[case_id][3] == checksum)
-        ]
-        report.unchanged += len(case_ids) - len(todo)
-        if not todo:
-            return
-        rows = snapshots.iloc[todo]
-        # The model's columns, coerced once for the hashes, the prediction and the reasons.
-        if set(model.features) <= set(SNAPSHOT_COLUMNS):
-            matrix = coerced.iloc[todo][list(model.features)].reset_index(drop=True)
-        else:
-            matrix = model.frame(rows)
-        probabilities = model.estimator.predict_proba(matrix)[:, 1].tolist()
-        reasons = reasons_json(model, rows, top=3, frame=matrix)
-        high, medium = model.thresholds["high"], model.thresholds["medium"]
-        tiers = [RiskTier.HIGH if p >= high else RiskTier.MEDIUM if p >= medium else RiskTier.LOW for p in probabilities]
-        score_ids = reserve_ids(RiskScore, len(todo))
-        now = timezone.now()
-        todo_ids = [case_ids[position] for position in todo]
-        rows_insert(
-            RiskScore,
-            ["id", "case_id", "model_version_id", "as_of", "probability", "tier", "reasons", "features_sha256", "created_at"],
-            (
-                (score_id, case_id, version.pk, as_of, probability, str(tier), JSONText(reason), checksums[position], now)
-                for score_id, case_id, probability, tier, reason, position in zip(
-                    score_ids, todo_ids, probabilities, tiers, reasons, todo, strict=True
-                )
-            ),
-        )
-        flags = []
-        for score_id, case_id, tier in zip(score_ids, todo_ids, tiers, strict=True):
-            before = previous.get(case_id)
-            rose = before is not None and TIER_RANK[tier] > before[1]
-            entered_high = tier == RiskTier.HIGH and (before is None or before[0] != RiskTier.HIGH)
-            if rose or entered_high:
-                flags.append((case_id, score_id, before[0] if before else "", FlagState.RAISED, "", "", now))
-        # The latest score of each case, replaced (the table has one row a case and nothing points at it).
-        CaseRisk.objects.filter(case_id__in=ids_in(todo_ids)).delete()
-        rows_insert(
-            CaseRisk,
-            ["case_id", "score_id", "tier", "tier_rank", "probability", "updated_at"],
-            (
-                (case_id, score_id, str(tier), TIER_RANK[tier], probability, now)
-                for case_id, score_id, tier, probability in zip(todo_ids, score_ids, tiers, probabilities, strict=True)
-            ),
-        )
-        rows_insert(RiskFlag, ["case_id", "score_id", "previous_tier", "state", "action", "note", "raised_at"], flags)
+    unchanged = (previous["version_id"].to_numpy() == version.pk) & (previous["checksum"].to_numpy() == np.asarray(checksums))
+    todo = np.flatnonzero(~unchanged).tolist()
+    report.unchanged += len(case_ids) - len(todo)
+    if not todo:
+        return
+    before_tier = previous["tier"].tolist()
+    before_rank = previous["tier_rank"].tolist()
+    rows = snapshots.iloc[todo]
+    # The model's columns, coerced once for the hashes, the prediction and the reasons.
+    if set(model.features) <= set(SNAPSHOT_COLUMNS):
+        matrix = coerced.iloc[todo][list(model.features)].reset_index(drop=True)
+    else:
+        matrix = model.frame(rows)
+    probabilities = model.estimator.predict_proba(matrix)[:, 1].tolist()
+    reasons = reasons_json(model, rows, top=3, frame=matrix)
+    high, medium = model.thresholds["high"], model.thresholds["medium"]
+    tiers = [RiskTier.HIGH if p >= high else RiskTier.MEDIUM if p >= medium else RiskTier.LOW for p in probabilities]
+    score_ids = reserve_ids(RiskScore, len(todo))
+    now = timezone.now()
+    todo_ids = [case_ids[position] for position in todo]
+    rows_insert(
+        RiskScore,
+        ["id", "case_id", "model_version_id", "as_of", "probability", "tier", "reasons", "features_sha256", "created_at"],
+        (
+            (score_id, case_id, version.pk, as_of, probability, str(tier), JSONText(reason), checksums[position], now)
+            for score_id, case_id, probability, tier, reason, position in zip(
+                score_ids, todo_ids, probabilities, tiers, reasons, todo, strict=True
+            )
+        ),
+    )
+    flags = []
+    for score_id, case_id, tier, position in zip(score_ids, todo_ids, tiers, todo, strict=True):
+        scored_before = isinstance(before_tier[position], str)
+        rose = scored_before and TIER_RANK[tier] > before_rank[position]
+        entered_high = tier == RiskTier.HIGH and (not scored_before or before_tier[position] != RiskTier.HIGH)
+        if rose or entered_high:
+            flags.append((case_id, score_id, before_tier[position] if scored_before else "", FlagState.RAISED, "", "", now))
+    # The latest score of each case, replaced (the table has one row a case and nothing points at it).
+    CaseRisk.objects.filter(case_id__in=ids_in(todo_ids)).delete()
+    rows_insert(
+        CaseRisk,
+        ["case_id", "score_id", "tier", "tier_rank", "probability", "updated_at"],
+        (
+            (case_id, score_id, str(tier), TIER_RANK[tier], probability, now)
+            for case_id, score_id, tier, probability in zip(todo_ids, score_ids, tiers, probabilities, strict=True)
+        ),
+    )
+    rows_insert(RiskFlag, ["case_id", "score_id", "previous_tier", "state", "action", "note", "raised_at"], flags)
     report.scored += len(todo)
     report.flags_raised += len(flags)
 
