@@ -48,6 +48,18 @@ def handoff(case, officer):
     )
 
 
+def send_to_employment(officer):
+    """A new active case of the officer's, handed off to the employment office (nothing shared)."""
+    case = make_case(officer=officer, state=CaseState.ACTIVE)
+    return handoff_send(
+        stage_id=make_stage(case, by=officer).pk,
+        offer_id=offer(partner_office(), "job_placement").pk,
+        by=officer,
+        request="x",
+        shared=[],
+    )
+
+
 def handoff_urls(handoff):
     return [("get", reverse("handoff_detail", args=[handoff.pk]))] + [
         ("post", reverse("handoff_act", args=[handoff.pk, action]))
@@ -205,36 +217,19 @@ class TestPages:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        def send_one():
-            c = make_case(officer=officer, state=CaseState.ACTIVE)
-            handoff_send(
-                stage_id=make_stage(c, by=officer).pk,
-                offer_id=offer(partner_office(), "job_placement").pk,
-                by=officer,
-                request="x",
-                shared=[],
-            )
-
         client.force_login(employment_staff)
-        send_one()
+        send_to_employment(officer)
         with CaptureQueriesContext(connection) as few:
             client.get(reverse("inbox"))
         for _ in range(30):
-            send_one()
+            send_to_employment(officer)
         with CaptureQueriesContext(connection) as many:
             client.get(reverse("inbox"))
         assert len(many) == len(few)
 
     def test_the_inbox_pages_its_tabs_by_their_counts(self, client, officer, employment_staff):
         for _ in range(27):
-            c = make_case(officer=officer, state=CaseState.ACTIVE)
-            handoff_send(
-                stage_id=make_stage(c, by=officer).pk,
-                offer_id=offer(partner_office(), "job_placement").pk,
-                by=officer,
-                request="x",
-                shared=[],
-            )
+            send_to_employment(officer)
         client.force_login(employment_staff)
         first = client.get(reverse("inbox"))
         assert first.context["counts"]["new"] == 27
@@ -247,19 +242,7 @@ class TestPages:
 
     def test_the_overdue_tab_lists_the_longest_overdue_first_by_the_deadline_missed(self, client, officer, employment_staff):
         today = timezone.localdate()
-        sent = []
-        for _ in range(4):
-            c = make_case(officer=officer, state=CaseState.ACTIVE)
-            sent.append(
-                handoff_send(
-                    stage_id=make_stage(c, by=officer).pk,
-                    offer_id=offer(partner_office(), "job_placement").pk,
-                    by=officer,
-                    request="x",
-                    shared=[],
-                )
-            )
-        late_answer, late_completion, on_time, very_late_completion = sent
+        late_answer, late_completion, on_time, very_late_completion = (send_to_employment(officer) for _ in range(4))
         for handoff in (late_completion, very_late_completion):
             handoff_accept(handoff_id=handoff.pk, by=employment_staff)
         Handoff.objects.filter(pk=late_answer.pk).update(respond_by=today - timedelta(days=3))
