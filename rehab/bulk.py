@@ -39,8 +39,15 @@ def ids_in(ids: Sequence[int]) -> Any:
     """The right side of an ``__in`` over many ids: on PostgreSQL one array parameter (thousands of
     placeholders cost more to build, send and plan than the query itself), elsewhere the list."""
     if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
+        return RawSQL("SELECT unnest(%s::bigint[])", (array_text(ids),))
     return list(ids)
+
+
+def array_text(values: Iterable[Any]) -> str:
+    """A PostgreSQL array literal of integers or dates (``{1,2,3}``), to pass as one text parameter cast to
+    ``bigint[]`` or ``date[]``: psycopg adapts a list of a million numbers one Python call at a time
+    (5 s for the nightly scoring's), this is one ``join``. Only for values whose text needs no quoting."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def reserve_ids(model: type[models.Model], count: int) -> range:

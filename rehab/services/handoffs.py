@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from analytics.tasks import rescore_after_commit
-from rehab.bulk import rows_insert
+from rehab.bulk import array_text, rows_insert
 from rehab.dates import format_date
 from rehab.exceptions import ApplicationError
 from rehab.models import (
@@ -550,7 +550,7 @@ def _escalations_create(breach: str, rows: list[tuple[int, int, int, date]], *, 
                 f"INSERT INTO {table} (handoff_id, breach, deadline, run, created_at) "  # noqa: S608 - a quoted model table
                 "SELECT handoff_id, %s, deadline, %s, %s FROM unnest(%s::bigint[], %s::date[]) AS pending (handoff_id, deadline) "
                 "ON CONFLICT DO NOTHING RETURNING handoff_id, id",
-                [breach, uuid.uuid4().hex, now, [row[0] for row in rows], [row[3] for row in rows]],
+                [breach, uuid.uuid4().hex, now, array_text(row[0] for row in rows), array_text(row[3] for row in rows)],
             )
             return dict(cursor.fetchall())
     # Elsewhere bulk_create cannot say which rows it skipped: the run column tells ours apart.

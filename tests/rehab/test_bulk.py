@@ -80,3 +80,12 @@ def test_query_frame_reads_rows_with_nulls_empty_texts_and_codes(officer, superv
     assert pd.isna(read[officer.pk]) and pd.to_datetime(read[supervisor.pk], utc=True) == now
     assert query_frame(Notification.objects.filter(pk__in=[]).values_list("pk"), ["id"]).empty
     assert query_frame(Notification.objects.filter(pk=-1).values_list("pk"), ["id"]).empty
+
+
+def test_array_text_is_a_postgresql_array_literal():
+    from datetime import date
+
+    from rehab.bulk import array_text
+
+    assert array_text([3, 1, 2]) == "{3,1,2}" and array_text([]) == "{}"
+    assert array_text(iter([date(2026, 11, 26), date(2027, 1, 2)])) == "{2026-11-26,2027-01-02}"
