@@ -89,3 +89,18 @@ def offer(office: Office, service: str):
     from rehab.models import ServiceOffer
 
     return ServiceOffer.objects.get(office=office, service=service)
+
+
+def send_to_employment(officer: User, *, request: str = "หางาน", shared: tuple[str, ...] = ()):
+    """A new active case of the officer's, handed off to the Bangkok employment office."""
+    from rehab.models import CaseState
+    from rehab.services.handoffs import handoff_send
+
+    case = make_case(officer=officer, state=CaseState.ACTIVE)
+    return handoff_send(
+        stage_id=make_stage(case, by=officer).pk,
+        offer_id=offer(partner_office(), "job_placement").pk,
+        by=officer,
+        request=request,
+        shared=list(shared),
+    )

@@ -6,24 +6,17 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from rehab.models import CaseState, Escalation, Handoff, Notification, TransactionEntry
-from rehab.services.handoffs import _escalate_chunk, handoff_accept, handoff_send, handoffs_escalate_overdue
+from rehab.models import Escalation, Handoff, Notification, TransactionEntry
+from rehab.services.handoffs import _escalate_chunk, handoff_accept, handoffs_escalate_overdue
 from rehab.services.ledger import ledger_verify
-from tests.factories import make_case, make_stage, offer, partner_office
+from tests.factories import send_to_employment
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def sent(officer, employment_staff):
-    case = make_case(officer=officer, state=CaseState.ACTIVE)
-    return handoff_send(
-        stage_id=make_stage(case, by=officer).pk,
-        offer_id=offer(partner_office(), "job_placement").pk,
-        by=officer,
-        request="หางาน",
-        shared=["contact"],
-    )
+    return send_to_employment(officer, shared=("contact",))
 
 
 def test_an_overdue_hand_off_escalates_once_to_the_supervisor_and_the_units_head(
@@ -62,18 +55,7 @@ def test_an_answered_hand_off_does_not_escalate(sent, employment_staff):
 
 
 def test_many_overdue_hand_offs_are_handled_in_chunks(officer, employment_staff, django_capture_on_commit_callbacks):
-    handoffs = []
-    for _ in range(7):
-        case = make_case(officer=officer, state=CaseState.ACTIVE)
-        handoffs.append(
-            handoff_send(
-                stage_id=make_stage(case, by=officer).pk,
-                offer_id=offer(partner_office(), "job_placement").pk,
-                by=officer,
-                request="หางาน",
-                shared=[],
-            )
-        )
+    handoffs = [send_to_employment(officer) for _ in range(7)]
     Handoff.objects.filter(pk__in=[h.pk for h in handoffs]).update(respond_by=timezone.localdate() - timedelta(days=2))
     with django_capture_on_commit_callbacks(execute=True):
         created = handoffs_escalate_overdue(chunk_size=3)
@@ -85,16 +67,7 @@ def test_escalations_written_in_bulk_read_back_as_django_writes_them(
 ):
     """The job writes notifications and ledger entries with COPY on PostgreSQL: what it wrote must
     read back like rows Django wrote, and the chain must still verify after the entries written by users."""
-    handoffs = [
-        handoff_send(
-            stage_id=make_stage(make_case(officer=officer, state=CaseState.ACTIVE), by=officer).pk,
-            offer_id=offer(partner_office(), "job_placement").pk,
-            by=officer,
-            request="หางาน",
-            shared=["contact"],
-        )
-        for _ in range(3)
-    ]
+    handoffs = [send_to_employment(officer, shared=("contact",)) for _ in range(3)]
     handoff_accept(handoff_id=handoffs[0].pk, by=employment_staff)
     overdue_on = max(h.respond_by for h in handoffs) + timedelta(days=1)
     Handoff.objects.filter(pk=handoffs[0].pk).update(complete_by=overdue_on - timedelta(days=1))

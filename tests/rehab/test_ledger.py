@@ -6,25 +6,18 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from rehab.models import CaseState, TransactionEntry
+from rehab.models import TransactionEntry
 from rehab.models.audit import AppendOnlyError
-from rehab.services.handoffs import handoff_accept, handoff_progress, handoff_send
+from rehab.services.handoffs import handoff_accept, handoff_progress
 from rehab.services.ledger import ledger_verify
-from tests.factories import make_case, make_stage, offer, partner_office
+from tests.factories import send_to_employment
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def entries(officer, employment_staff):
-    case = make_case(officer=officer, state=CaseState.ACTIVE)
-    handoff = handoff_send(
-        stage_id=make_stage(case, by=officer).pk,
-        offer_id=offer(partner_office(), "job_placement").pk,
-        by=officer,
-        request="หางาน",
-        shared=["contact"],
-    )
+    handoff = send_to_employment(officer, shared=("contact",))
     handoff_accept(handoff_id=handoff.pk, by=employment_staff)
     handoff_progress(handoff_id=handoff.pk, by=employment_staff, text="สัมภาษณ์แล้ว")
     handoff_progress(handoff_id=handoff.pk, by=employment_staff, text="รอผล")

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from rehab.models import Assessment, AssessmentNeed, CaseState, Handoff, HandoffState, Role, StageState
 from rehab.services.handoffs import consent_record, consent_withdraw, handoff_accept, handoff_send
-from tests.factories import make_case, make_stage, make_user, offer, partner_office
+from tests.factories import make_case, make_stage, make_user, offer, partner_office, send_to_employment
 
 pytestmark = pytest.mark.django_db
 
@@ -45,18 +45,6 @@ def handoff(case, officer):
         by=officer,
         request="ช่วยหางาน",
         shared=["contact", "needs", "offence", "health"],
-    )
-
-
-def send_to_employment(officer):
-    """A new active case of the officer's, handed off to the employment office (nothing shared)."""
-    case = make_case(officer=officer, state=CaseState.ACTIVE)
-    return handoff_send(
-        stage_id=make_stage(case, by=officer).pk,
-        offer_id=offer(partner_office(), "job_placement").pk,
-        by=officer,
-        request="x",
-        shared=[],
     )
 
 
