@@ -141,14 +141,13 @@ class RiskScore(models.Model):
 
     @property
     def reasons_for_reader(self) -> list[dict[str, str]]:
-        """The stored reasons in the reader's language (Thai unless they chose English)."""
+        """The stored reasons as sentences in the reader's language (Thai unless they chose English)."""
         from django.utils import translation
 
+        from analytics.risk.explain import reason_text
+
         language = "en" if translation.get_language() == "en" else "th"
-        return [
-            {"text": reason.get(language) or reason.get("en", ""), "direction": reason.get("direction", "")}
-            for reason in self.reasons
-        ]
+        return [{"text": reason_text(reason, language), "direction": reason.get("direction", "")} for reason in self.reasons]
 
 
 class CaseRisk(models.Model):

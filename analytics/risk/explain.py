@@ -285,11 +285,17 @@ def reasons_json(
     frame: pd.DataFrame | None = None,
 ) -> list[str]:
     """The reasons of many rows at once, each row's as the JSON text a stored score keeps:
-    ``[{"feature", "direction", "en", "th"}, ...]``, the same reasons and sentences as :func:`explain`.
+    ``[{"feature", "direction", "value"[, "context"]}, ...]``, the same reasons as :func:`explain`.
+
+    A stored reason is what its sentence is made of, not the sentence: the feature, its value, the
+    direction and, where the feature's templates mention other values of the snapshot (e.g. "no job
+    90 days after release"), those values as ``context``. :func:`reason_text` writes the sentence when
+    somebody reads it, in their language; the nightly job formats nothing and writes a third of the
+    bytes (two sentences in Thai and English made 440 bytes a score).
 
     For nightly scoring: the contributions are computed on the whole frame, the rows that show each
-    feature are grouped by what its sentence depends on (the value, the values it mentions, the
-    direction), and each group's reason is formatted and serialised once: no loop over the rows.
+    feature are grouped by what their reason holds (the value, the values its sentence mentions, the
+    direction), and each group's reason is serialised once: no loop over the rows.
     ``frame``: the rows already coerced by ``model.frame``, if at hand.
     """
     frame = model.frame(snapshots) if frame is None else frame
@@ -324,21 +330,29 @@ def reasons_json(
         _unique, first_of_group = np.unique(groups, return_index=True)
         formatted = np.empty(len(first_of_group), dtype=object)
         for group, position in enumerate(first_of_group.tolist()):
-            value = _plain(value_of[position])
-            row = {field: _plain(field_of[field][position]) for field in fields}
-            raises = bool(raises_of[position])
-            formatted[group] = json.dumps(
-                {
-                    "feature": name,
-                    "direction": "raises" if raises else "lowers",
-                    "en": format_reason(name, value, row, "en"),
-                    "th": format_reason(name, value, row, "th"),
-                },
-                ensure_ascii=False,
-            )
+            reason = {
+                "feature": name,
+                "direction": "raises" if raises_of[position] else "lowers",
+                "value": _plain(value_of[position]),
+            }
+            if fields:
+                reason["context"] = {field: _plain(field_of[field][position]) for field in fields}
+            formatted[group] = json.dumps(reason, ensure_ascii=False, separators=(",", ":"))
         texts[rows, ranks] = formatted[groups]
     counts = shown.sum(axis=1).tolist()
     return ["[" + ",".join(parts[:count]) + "]" for parts, count in zip(texts.tolist(), counts, strict=True)]
 
 
-__all__ = ["FEATURES", "Explanation", "Reason", "contributions", "explain", "reasons_json"]
+def reason_text(reason: Mapping[str, Any], language: Language = "en") -> str:
+    """A stored reason's sentence (without its direction) in ``language``: written from its feature, value and
+    context (:func:`reasons_json`), or, for scores stored before reasons were kept that way, the sentence
+    stored with it. A feature the registry no longer has is named as it was stored."""
+    if language in reason:  # stored with its sentences
+        return str(reason[language])
+    name = str(reason.get("feature", ""))
+    if name not in FEATURES:
+        return name
+    return format_reason(name, reason.get("value"), reason.get("context") or {}, language)
+
+
+__all__ = ["FEATURES", "Explanation", "Reason", "contributions", "explain", "reason_text", "reasons_json"]

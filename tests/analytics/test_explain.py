@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from analytics.risk.explain import contributions, explain
+from analytics.risk.explain import contributions, explain, reason_text, reasons_json
 from analytics.risk.synthetic import TRUE_EFFECTS
 
 PERSON = {
@@ -75,6 +75,29 @@ def test_top_reasons_are_readable_sentences_in_both_languages(logistic_model):
     assert explanation.method.startswith("exact")
     assert by_feature["employed"].sentence() == "no job 90 days after release (raises risk)"
     assert by_feature["employed"].sentence("th") == "ยังไม่มีงานทำหลังพ้นโทษ 90 วัน (เพิ่มความเสี่ยง)"
+
+
+def test_a_stored_reason_holds_its_facts_and_is_written_out_when_read(logistic_model):
+    import json
+
+    import pandas as pd
+
+    row = person(missed_appointments_60d=4, employed=0, days_since_release=90, age_at_release=44)
+    (stored,) = [json.loads(text) for text in reasons_json(logistic_model, pd.DataFrame([row]), top=3)]
+    by_feature = {reason["feature"]: reason for reason in stored}
+    # The facts, not the sentences: the sentence is written in the reader's language when shown.
+    assert by_feature["missed_appointments_60d"] == {"feature": "missed_appointments_60d", "direction": "raises", "value": 4.0}
+    assert by_feature["employed"]["context"] == {"days_since_release": 90}
+    assert reason_text(by_feature["employed"], "en") == "no job 90 days after release"
+    assert reason_text(by_feature["employed"], "th") == "ยังไม่มีงานทำหลังพ้นโทษ 90 วัน"
+    assert reason_text(by_feature["missed_appointments_60d"], "th") == "ขาดนัด 4 ครั้งในช่วง 60 วันที่ผ่านมา"
+
+
+def test_reasons_stored_before_keep_their_sentences():
+    earlier = {"feature": "age_at_release", "direction": "raises", "en": "age 19-22", "th": "อายุ 19-22 ปี"}
+    assert reason_text(earlier, "en") == "age 19-22" and reason_text(earlier, "th") == "อายุ 19-22 ปี"
+    # A feature a later registry dropped is named as stored rather than breaking the case page.
+    assert reason_text({"feature": "retired_feature", "direction": "raises", "value": 1}, "th") == "retired_feature"
 
 
 def test_a_lowering_reason_says_so(logistic_model):

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from analytics.models import CaseRisk, FlagState, RiskFlag, RiskModelVersion, RiskScore
 from analytics.risk.episodes import episodes_from_frame
-from analytics.risk.explain import explain, reasons_json
+from analytics.risk.explain import explain, reason_text, reasons_json
 from analytics.risk.pipeline import train
 from analytics.risk.synthetic import make_episodes
 from analytics.scoring import model_train_from_cases, score_open_cases
@@ -104,9 +104,12 @@ class TestSetBasedSnapshots:
     def test_reasons_for_many_rows_equal_the_reasons_row_by_row(self, demo, trained):
         ids = list(Case.objects.filter(state__in=OPEN_STATES).values_list("pk", flat=True))
         frame = snapshot_frame(ids, timezone.localdate())
-        many = [json.loads(text) for text in reasons_json(trained, frame, top=3)]
+        many = [
+            [(r["feature"], r["direction"], reason_text(r, "en"), reason_text(r, "th")) for r in json.loads(text)]
+            for text in reasons_json(trained, frame, top=3)
+        ]
         one_by_one = [
-            [{"feature": r.feature, "direction": r.direction, "en": r.text_en, "th": r.text_th} for r in explanation.reasons]
+            [(r.feature, r.direction, r.text_en, r.text_th) for r in explanation.reasons]
             for explanation in explain(trained, frame.reset_index(drop=True), top=3)
         ]
         assert many == one_by_one and sum(map(len, many)) > len(ids)

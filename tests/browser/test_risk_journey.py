@@ -18,6 +18,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from analytics.models import CaseRisk, FlagAction, FlagState, ModelStatus, RiskFlag, RiskModelVersion, RiskScore
 from analytics.risk.episodes import episodes_from_frame
+from analytics.risk.explain import reason_text
 from analytics.risk.pipeline import train
 from analytics.risk.synthetic import make_episodes
 from analytics.scoring import score_open_cases
@@ -204,7 +205,7 @@ def test_the_manager_approves_the_model_and_the_officer_acts_on_its_flag(
     reasons = panel.locator("ul.reasons li").all_inner_texts()
     assert len(reasons) == len(latest.reasons) > 0
     for reason, shown_text in zip(latest.reasons, reasons, strict=True):
-        assert shown_text.startswith(reason["th"]), (reason, shown_text)
+        assert shown_text.startswith(reason_text(reason, "th")), (reason, shown_text)
     assert any(r["feature"] == "missed_appointments_60d" and r["direction"] == "raises" for r in latest.reasons), latest.reasons
     assert f"v{candidate.version}" in panel.inner_text()
     assert tab.page.locator("#open-flag").is_visible()
