@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from analytics.models import TIER_RANK, CaseRisk, FlagState, RiskFlag, RiskModelVersion, RiskScore, RiskTier
 from analytics.risk.artifact import TrainedModel, load_model
 from analytics.risk.episodes import episodes_from_frame, frame_from_records
-from analytics.risk.explain import reasons_json
+from analytics.risk.explain import probabilities_and_contributions, reasons_json
 from analytics.risk.pipeline import train
 from analytics.services import model_in_service
 from analytics.snapshots import SNAPSHOT_COLUMNS, snapshot_frame, training_rows
@@ -92,7 +92,7 @@ def score_open_cases(*, as_of: date | None = None, chunk_size: int = 50_000, cas
 
     The features of all of them are read first, by five set-based queries (``snapshot_frame``): the
     database joins and aggregates each table once. They are then scored ``chunk_size`` cases at a time,
-    each chunk one coercion, one ``predict_proba``, one contribution matrix and writes by COPY on
+    each chunk one coercion, one contribution matrix (which gives the probabilities too) and writes by COPY on
     PostgreSQL, all in one transaction: nothing is done row by row in the database.
     """
     version = model_in_service()
@@ -175,8 +175,9 @@ def _score_chunk(
         matrix = coerced.iloc[todo][list(model.features)].reset_index(drop=True)
     else:
         matrix = model.frame(rows)
-    probabilities = model.estimator.predict_proba(matrix)[:, 1].tolist()
-    reasons = reasons_json(model, rows, top=3, frame=matrix)
+    chances, table = probabilities_and_contributions(model, matrix)
+    probabilities = chances.tolist()
+    reasons = reasons_json(model, rows, top=3, frame=matrix, table=table)
     high, medium = model.thresholds["high"], model.thresholds["medium"]
     tiers = [RiskTier.HIGH if p >= high else RiskTier.MEDIUM if p >= medium else RiskTier.LOW for p in probabilities]
     score_ids = reserve_ids(RiskScore, len(todo))

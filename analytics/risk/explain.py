@@ -224,6 +224,17 @@ def contributions(
     return boosting_contributions(model, frame)
 
 
+def probabilities_and_contributions(model: TrainedModel, frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each row's calibrated probability and the features' contributions to it (``frame``: rows coerced by
+    ``model.frame``). For the logistic model the probability is the sigmoid of the base plus the contributions,
+    which is exact (the same as ``predict_proba`` to 1e-9: a test holds it), so the rows go through the
+    model's transformers once rather than twice; for other models it is ``predict_proba``."""
+    table, _base, logit = contributions(model, frame, coerced=True)
+    if model.kind == "logistic":
+        return 1.0 / (1.0 + np.exp(-logit)), table
+    return model.estimator.predict_proba(frame)[:, 1], table
+
+
 def explain(
     model: TrainedModel,
     rows: pd.DataFrame | Iterable[Mapping[str, Any]],
@@ -283,6 +294,7 @@ def reasons_json(
     top: int = 3,
     min_contribution: float = MIN_CONTRIBUTION,
     frame: pd.DataFrame | None = None,
+    table: pd.DataFrame | None = None,
 ) -> list[str]:
     """The reasons of many rows at once, each row's as the JSON text a stored score keeps:
     ``[{"feature", "direction", "value"[, "context"]}, ...]``, the same reasons as :func:`explain`.
@@ -296,10 +308,12 @@ def reasons_json(
     For nightly scoring: the contributions are computed on the whole frame, the rows that show each
     feature are grouped by what their reason holds (the value, the values its sentence mentions, the
     direction), and each group's reason is serialised once: no loop over the rows.
-    ``frame``: the rows already coerced by ``model.frame``, if at hand.
+    ``frame``: the rows already coerced by ``model.frame``, if at hand; ``table``: their contributions
+    (:func:`contributions`), if at hand.
     """
     frame = model.frame(snapshots) if frame is None else frame
-    table, _base, _logit = contributions(model, frame, coerced=True)
+    if table is None:
+        table, _base, _logit = contributions(model, frame, coerced=True)
     names = list(model.features)
     values = table[names].to_numpy(dtype=np.float64)
     order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :top]
@@ -312,11 +326,13 @@ def reasons_json(
             return model_values[field]
         return raw[field].to_numpy() if field in raw.columns else [None] * len(raw)
 
-    # Each (row, rank) that shows a reason, by feature: the reason's text depends only on the feature's
-    # value, the values its sentence mentions and the direction, so rows with the same key share it.
+    # Each (row, rank) that shows a reason, by feature: a reason holds the feature's value, the values its
+    # sentence mentions and the direction, so rows with the same key share it. Every distinct reason is
+    # serialised once into ``catalog``, and a row is the tuple of its reasons' numbers there (0: none).
     n_rows, n_ranks = order.shape
     shown = np.cumprod(np.abs(strongest) >= min_contribution, axis=1).astype(bool)  # a weak reason ends the list
-    texts = np.full((n_rows, n_ranks), "", dtype=object)
+    codes = np.zeros((n_rows, n_ranks), dtype=np.int64)
+    catalog = [""]
     for feature_index, name in enumerate(names):
         rows, ranks = np.nonzero(shown & (order == feature_index))
         if not len(rows):
@@ -328,8 +344,8 @@ def reasons_json(
         keys = pd.DataFrame({"value": value_of, **{f"field_{field}": field_of[field] for field in fields}, "raises": raises_of})
         groups = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
         _unique, first_of_group = np.unique(groups, return_index=True)
-        formatted = np.empty(len(first_of_group), dtype=object)
-        for group, position in enumerate(first_of_group.tolist()):
+        codes[rows, ranks] = len(catalog) + groups
+        for position in first_of_group.tolist():
             reason = {
                 "feature": name,
                 "direction": "raises" if raises_of[position] else "lowers",
@@ -337,10 +353,19 @@ def reasons_json(
             }
             if fields:
                 reason["context"] = {field: _plain(field_of[field][position]) for field in fields}
-            formatted[group] = json.dumps(reason, ensure_ascii=False, separators=(",", ":"))
-        texts[rows, ranks] = formatted[groups]
-    counts = shown.sum(axis=1).tolist()
-    return ["[" + ",".join(parts[:count]) + "]" for parts, count in zip(texts.tolist(), counts, strict=True)]
+            catalog.append(json.dumps(reason, ensure_ascii=False, separators=(",", ":")))
+    # Rows with the same reasons in the same order share their list's text, written once: a row's tuple
+    # as one number in base len(catalog) (a lexicographic unique of the rows costs ten times more).
+    if len(catalog) ** n_ranks < 2**63:
+        key = np.zeros(n_rows, dtype=np.int64)
+        for rank in range(n_ranks):
+            key = key * len(catalog) + codes[:, rank]
+        _keys, first_row, row_list = np.unique(key, return_index=True, return_inverse=True)
+        lists = codes[first_row]
+    else:
+        lists, row_list = np.unique(codes, axis=0, return_inverse=True)
+    texts = np.array(["[" + ",".join(catalog[code] for code in row if code) + "]" for row in lists.tolist()], dtype=object)
+    return texts[row_list.reshape(-1)].tolist()
 
 
 def reason_text(reason: Mapping[str, Any], language: Language = "en") -> str:
@@ -355,4 +380,13 @@ def reason_text(reason: Mapping[str, Any], language: Language = "en") -> str:
     return format_reason(name, reason.get("value"), reason.get("context") or {}, language)
 
 
-__all__ = ["FEATURES", "Explanation", "Reason", "contributions", "explain", "reason_text", "reasons_json"]
+__all__ = [
+    "FEATURES",
+    "Explanation",
+    "Reason",
+    "contributions",
+    "explain",
+    "probabilities_and_contributions",
+    "reason_text",
+    "reasons_json",
+]

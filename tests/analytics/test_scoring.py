@@ -142,6 +142,23 @@ class TestScoring:
         assert (second.scored, second.unchanged) == (0, 3)
         assert RiskScore.objects.count() == 3
 
+    def test_the_stored_probability_is_the_models_and_its_tier_follows_the_thresholds(self, in_service, trained, officer):
+        cases = [make_case(officer=officer, state=CaseState.ACTIVE) for _ in range(4)]
+        for days in (3, 9):
+            Appointment.objects.create(
+                case=cases[0],
+                kind="report_in",
+                starts_at=at(timezone.localdate() - timedelta(days=days)),
+                created_by=officer,
+                state="missed",
+            )
+        score_open_cases()
+        snapshots = snapshot_frame([case.pk for case in cases], timezone.localdate())
+        expected = dict(zip(snapshots.index, trained.predict_proba(snapshots.reset_index(drop=True)), strict=True))
+        for latest in CaseRisk.objects.filter(case__in=cases):
+            assert latest.probability == pytest.approx(expected[latest.case_id], abs=1e-9)
+            assert latest.tier == trained.tier(latest.probability)
+
     def test_a_change_in_the_features_rescores_and_rising_a_tier_raises_one_flag(self, in_service, officer):
         case = make_case(
             officer=officer, state=CaseState.ACTIVE, prior_convictions=0, release_date=timezone.localdate() - timedelta(days=30)
