@@ -90,7 +90,7 @@ class ScoringReport:
 def score_open_cases(*, as_of: date | None = None, chunk_size: int = 50_000, case_ids: list[int] | None = None) -> ScoringReport:
     """Score every open case (or the given ones, if open) with the approved model.
 
-    The features of all of them are read first, by five set-based queries (``snapshot_frame``): the
+    The features of all of them are read first, by four set-based queries (``snapshot_frame``): the
     database joins and aggregates each table once. They are then scored ``chunk_size`` cases at a time,
     each chunk one coercion, one contribution matrix (which gives the probabilities too) and writes by COPY on
     PostgreSQL, all in one transaction: nothing is done row by row in the database.

@@ -29,19 +29,18 @@ from rehab.models import (
     Appointment,
     AppointmentState,
     Assessment,
-    AssessmentNeed,
     Case,
     Handoff,
     HandoffOutcome,
     HandoffState,
-    NeedDomain,
     NeedLevel,
     Reoffence,
     ServiceKind,
 )
 
-# NeedDomain codes as the feature registry names them.
+# NeedDomain codes as the feature registry names them, and back.
 NEED_FEATURE = {"legal_aid": "legal"}
+NEED_CODE = {feature: code for code, feature in NEED_FEATURE.items()}
 EMPLOYMENT_OUTCOMES = {HandoffOutcome.PLACED}
 
 
@@ -180,7 +179,7 @@ def _midnight(day: date) -> datetime:
 
 def snapshot_frame(case_ids: Sequence[int] | None, as_of: date, *, open_only: bool = False) -> pd.DataFrame:
     """The feature snapshots on ``as_of`` of these cases (``None``: every case), one row a case (indexed by
-    case id), computed in the database: five aggregate queries whatever the number of cases, read into
+    case id), computed in the database: four queries whatever the number of cases, read into
     pandas by COPY (rehab.bulk.query_frame), and no event list or row loop in Python. ``open_only``
     keeps the open cases: the nightly job reads every open case at once, so the database joins and
     aggregates whole tables once rather than looking each case up.
@@ -253,29 +252,24 @@ def snapshot_frame(case_ids: Sequence[int] | None, as_of: date, *, open_only: bo
     frame["programme_completed"] = _counts(handoffs["programmes"], frame.index) > 0
     frame["handoffs_completed"] = _counts(handoffs["completed"], frame.index)
 
-    # The needs of the latest assessment finished on or before as_of (None before any).
+    # The needs of the latest assessment finished on or before as_of (None before any): the domains it
+    # found a need in, kept on the assessment when it was finished (Assessment.domains_in_need).
     assessments = query_frame(
         Assessment.objects.filter(of_cases("case__"), finished_at__isnull=False, finished_at__lt=end)
         .order_by("case_id", "-finished_at", "-pk")
-        .values_list("pk", "case_id"),
-        ["assessment_id", "case_id"],
+        .values_list("case_id", "domains_in_need"),
+        ["case_id", "domains_in_need"],
+        text=["domains_in_need"],
     ).drop_duplicates("case_id")  # the first of each case is its latest
-    # One row a latest assessment, a count per need domain (the database groups its needs).
-    domains = {NEED_FEATURE.get(code, code): code for code in NeedDomain.values if NEED_FEATURE.get(code, code) in NEEDS_DOMAINS}
-    needs = query_frame(
-        AssessmentNeed.objects.filter(assessment_id__in=ids_in(assessments["assessment_id"].tolist()))
-        .exclude(level=NeedLevel.NONE)
-        .exclude(level="")
-        .order_by()  # the default ordering would join the assessments to sort by their ordering
-        .values("assessment_id")
-        .annotate(**{feature: Count("pk", filter=Q(domain=code)) for feature, code in domains.items()}),
-        ["assessment_id", *domains],
-    )
-    by_case = assessments.merge(needs, on="assessment_id", how="left").set_index("case_id").reindex(frame.index)
-    assessed = by_case["assessment_id"].notna().to_numpy()
+    latest = assessments.set_index("case_id")["domains_in_need"].reindex(frame.index)
+    assessed = latest.notna().to_numpy()
+    # A few dozen distinct texts: each is split once, then every case looks its own up.
+    texts, distinct = pd.factorize(latest.fillna(""))
+    found = [set(text.split()) for text in distinct]
     for domain in NEEDS_DOMAINS:
-        counts = by_case[domain].fillna(0).to_numpy() if domain in by_case else np.zeros(len(by_case))
-        column = pd.Series(counts > 0, index=frame.index, dtype=object)
+        code = NEED_CODE.get(domain, domain)
+        has_need = np.array([code in domains for domains in found], dtype=bool)
+        column = pd.Series(has_need[texts], index=frame.index, dtype=object)
         column[~assessed] = None
         frame[f"needs_{domain}"] = column
     return frame[list(SNAPSHOT_COLUMNS)]

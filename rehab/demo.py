@@ -112,6 +112,7 @@ from rehab.models import (
     StageState,
     TransactionEntry,
     User,
+    domains_in_need,
 )
 from rehab.services.ledger import _entry_hash, _last_hash, _lock, _sign
 from rehab.validators import national_id_check_digit
@@ -2220,7 +2221,17 @@ CASE_COLUMNS = [
     "created_at", "updated_at", "plan_no_needs", "plan_approved_at", "plan_approved_by_id",
 ]  # fmt: skip
 REOFFENCE_COLUMNS = ["id", "case_id", "offence_date", "source", "offence_category", "recorded_by_id", "recorded_at"]
-ASSESSMENT_COLUMNS = ["id", "case_id", "author_id", "assessed_on", "summary", "finished_at", "created_at", "updated_at"]
+ASSESSMENT_COLUMNS = [
+    "id",
+    "case_id",
+    "author_id",
+    "assessed_on",
+    "summary",
+    "finished_at",
+    "domains_in_need",
+    "created_at",
+    "updated_at",
+]
 NEED_COLUMNS = ["id", "assessment_id", "domain", "level", "needs_stage", "note"]
 STAGE_COLUMNS = ["id", "case_id", "domain", "goal", "state", "created_by_id", "created_at", "updated_at"]
 NOTE_COLUMNS = ["id", "case_id", "author_id", "kind", "contacted_at", "text", "created_at"]
@@ -2372,6 +2383,7 @@ def _write_chunk(batch: list[PersonSim], ctx: Context, result: SeedResult) -> No
                     date.fromordinal(case.assessment_started // DAY),
                     sim.assessment_summary(needs) if finished else "",
                     as_datetime(finished) if finished else None,
+                    domains_in_need((domain, level) for domain, level, *_rest in needs) if finished else "",
                     as_datetime(case.assessment_started),
                     as_datetime(finished or case.assessment_started),
                 )

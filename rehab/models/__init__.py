@@ -16,6 +16,7 @@ from rehab.models.cases import (
     ReleaseType,
     Reoffence,
     ReoffenceSource,
+    domains_in_need,
 )
 from rehab.models.handoffs import (
     CLOSED_HANDOFF_STATES,
@@ -109,4 +110,5 @@ __all__ = [
     "TransactionEntry",
     "Unit",
     "User",
+    "domains_in_need",
 ]

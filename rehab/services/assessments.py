@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics.tasks import rescore_after_commit
 from rehab.exceptions import ApplicationError
-from rehab.models import Assessment, AssessmentNeed, AuditAction, Case, CaseState, NeedDomain, NeedLevel, User
+from rehab.models import Assessment, AssessmentNeed, AuditAction, Case, CaseState, NeedDomain, NeedLevel, User, domains_in_need
 from rehab.services.audit import audit_record
 
 ASSESSABLE_STATES = (CaseState.ASSESSMENT, CaseState.ACTIVE, CaseState.SUSPENDED)
@@ -86,14 +86,16 @@ def assessment_save(
             raise ApplicationError(_("This assessment was already finished; it can no longer be changed."))
         locked.assessed_on = assessed_on
         locked.summary = summary.strip()
-        if finish:
-            locked.finished_at = timezone.now()
-        locked.save()
-        for row in locked.needs.all():
+        rows = list(locked.needs.all())
+        for row in rows:
             if row.domain in needs:
                 typed = needs[row.domain]
                 row.level, row.needs_stage, row.note = typed.level, typed.needs_stage, typed.note.strip()
                 row.save(update_fields=["level", "needs_stage", "note"])
+        if finish:
+            locked.finished_at = timezone.now()
+            locked.domains_in_need = domains_in_need((row.domain, row.level) for row in rows)
+        locked.save()
         audit_record(
             actor=by,
             action=AuditAction.UPDATE,

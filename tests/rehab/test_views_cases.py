@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from rehab.models import Assessment, AuditEvent, Case, CaseState
+from rehab.models import Assessment, AssessmentNeed, AuditEvent, Case, CaseState
 from tests.factories import make_case, make_person, valid_national_id
 
 pytestmark = pytest.mark.django_db
@@ -212,14 +212,40 @@ class TestAssessmentPage:
                 "work-needs_stage": "on",
                 "documents-level": "some",
                 "documents-needs_stage": "on",
-                "finish": "1",
+                "legal_aid-level": "some",
             }
         )
-        response = client.post(url, data)
+        assert client.post(url, data).status_code == 302  # saved as a draft
+        assert Assessment.objects.get(case=case).domains_in_need == ""
+        response = client.post(url, {**data, "finish": "1"})
         assert response.status_code == 302
         assessment = Assessment.objects.get(case=case)
         assert assessment.is_finished
         assert set(assessment.needs.filter(needs_stage=True).values_list("domain", flat=True)) == {"work", "documents"}
+        # What the risk features read: the domains with a need, kept when the assessment was finished.
+        assert assessment.domains_in_need == "documents legal_aid work"
+
+    def test_finished_assessments_from_before_get_their_domains_in_need(self, officer):
+        from importlib import import_module
+        from types import SimpleNamespace
+
+        from django.apps import apps
+        from django.db import connection
+
+        fill = import_module("rehab.migrations.0013_assessment_domains_in_need").fill_domains_in_need
+        case = make_case(officer=officer, state=CaseState.ACTIVE)
+        finished = Assessment.objects.create(
+            case=case, author=officer, assessed_on=timezone.localdate(), finished_at=timezone.now()
+        )
+        draft = Assessment.objects.create(case=case, author=officer, assessed_on=timezone.localdate())
+        for assessment in (finished, draft):
+            for domain, level in (("work", "urgent"), ("health", "some"), ("family", "none")):
+                AssessmentNeed.objects.create(assessment=assessment, domain=domain, level=level)
+        # What the migration uses of its schema editor (SQLite's cannot be opened inside a test's transaction).
+        fill(apps, SimpleNamespace(connection=connection, execute=lambda sql: connection.cursor().execute(sql)))
+        finished.refresh_from_db()
+        draft.refresh_from_db()
+        assert (finished.domains_in_need, draft.domains_in_need) == ("health work", "")
 
     def test_a_stage_for_a_domain_with_no_need_is_refused_next_to_it(self, client, officer):
         case = make_case(officer=officer, state=CaseState.ASSESSMENT)
