@@ -104,12 +104,15 @@ TIER_RANK = {RiskTier.LOW: 0, RiskTier.MEDIUM: 1, RiskTier.HIGH: 2}
 
 
 # Scores are derived rows that the nightly job writes by the million (a first night: a score and a latest
-# score for every open case). Their references to the case, the model version and the score are not
-# foreign-key constraints in the database: PostgreSQL checks each new row's reference one row at a time
-# at commit, and locks the case row it points at, which made the checks and the rewritten case pages a
-# large part of a first night (hence ``db_constraint=False`` below). Django still cascades and protects
-# them (on_delete), cases are never deleted while they have a history, and a lost score is recomputed
-# the next night.
+# score for every open case, and a flag for each case entering the high tier). Their references to the
+# case, the model version and the score are not foreign-key constraints in the database: PostgreSQL
+# checks each new row's reference one row at a time at commit, and locks the case row it points at,
+# which made the checks and the rewritten case pages a large part of a first night (hence
+# ``db_constraint=False`` below). Django still cascades and protects them (on_delete), cases are never
+# deleted while they have a history, a flag is written in the same transaction as its score, and a lost
+# score is recomputed the next night. For the same reason they have no index that nothing reads: none
+# on a score's model version (versions are kept, never deleted) or on a latest score's tier alone (the
+# caseload sorts its own cases by it).
 
 
 class RiskScore(models.Model):
@@ -119,7 +122,9 @@ class RiskScore(models.Model):
     case = models.ForeignKey(
         "rehab.Case", on_delete=models.CASCADE, related_name="risk_scores", db_index=False, db_constraint=False
     )
-    model_version = models.ForeignKey(RiskModelVersion, on_delete=models.PROTECT, related_name="scores", db_constraint=False)
+    model_version = models.ForeignKey(
+        RiskModelVersion, on_delete=models.PROTECT, related_name="scores", db_index=False, db_constraint=False
+    )
     as_of = models.DateField(_("as of"))
     probability = models.FloatField(_("probability"))
     tier = models.CharField(_("tier"), max_length=10, choices=RiskTier.choices)
@@ -158,7 +163,7 @@ class CaseRisk(models.Model):
     )
     score = models.ForeignKey(RiskScore, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     tier = models.CharField(max_length=10, choices=RiskTier.choices)
-    tier_rank = models.PositiveSmallIntegerField(db_index=True)
+    tier_rank = models.PositiveSmallIntegerField()
     probability = models.FloatField()
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -183,8 +188,11 @@ class FlagAction(models.TextChoices):
 class RiskFlag(ConcurrentTransitionMixin, models.Model):
     """Raised when a case enters the high tier or rises a tier. The officer decides what to do."""
 
-    case = models.ForeignKey("rehab.Case", on_delete=models.CASCADE, related_name="risk_flags")
-    score = models.ForeignKey(RiskScore, on_delete=models.PROTECT, related_name="flags")
+    # Not indexed on its own: riskflag_case_state starts with it.
+    case = models.ForeignKey(
+        "rehab.Case", on_delete=models.CASCADE, related_name="risk_flags", db_index=False, db_constraint=False
+    )
+    score = models.ForeignKey(RiskScore, on_delete=models.PROTECT, related_name="flags", db_constraint=False)
     previous_tier = models.CharField(max_length=10, choices=RiskTier.choices, blank=True)
     state = FSMField(_("state"), max_length=20, choices=FlagState.choices, default=FlagState.RAISED, protected=True)
     action = models.CharField(_("action taken"), max_length=30, choices=FlagAction.choices, blank=True)
