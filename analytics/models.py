@@ -150,8 +150,9 @@ class RiskScore(models.Model):
         from django.utils import translation
 
         from analytics.risk.explain import reason_text
+        from analytics.risk.features import Language
 
-        language = "en" if translation.get_language() == "en" else "th"
+        language: Language = "en" if translation.get_language() == "en" else "th"
         return [{"text": reason_text(reason, language), "direction": reason.get("direction", "")} for reason in self.reasons]
 
 

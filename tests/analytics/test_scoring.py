@@ -116,12 +116,15 @@ class TestSetBasedSnapshots:
 
     def test_training_rows_stop_at_the_new_offence_and_can_be_sampled(self, demo):
         today = timezone.localdate()
-        window = {"released_from": today - timedelta(days=365 * 6), "released_to": today, "today": today}
-        rows = list(training_rows(**window))
+        since = today - timedelta(days=365 * 6)
+        rows = list(training_rows(released_from=since, released_to=today, today=today))
         assert rows and all(row["as_of"] <= row["followed_until"] for row in rows)
         assert all(row["reoffended_on"] is None or row["as_of"] < row["reoffended_on"] for row in rows)
         episodes = {(row["person_id"], row["released_on"]) for row in rows}
-        sampled = {(row["person_id"], row["released_on"]) for row in training_rows(**window, max_cases=50)}
+        sampled = {
+            (row["person_id"], row["released_on"])
+            for row in training_rows(released_from=since, released_to=today, today=today, max_cases=50)
+        }
         assert 25 <= len(sampled) <= 50 and sampled < episodes
 
     def test_a_candidate_trained_on_the_demo_cases_is_registered_with_its_card(self, demo):
@@ -181,7 +184,9 @@ class TestScoring:
             assert flag.state == FlagState.RAISED and flag.previous_tier == low.tier
         else:  # the toy model's thresholds did not move this person a tier: no flag
             assert not RiskFlag.objects.exists()
-        reasons = RiskScore.objects.filter(case=case).first().reasons
+        latest = RiskScore.objects.filter(case=case).first()
+        assert latest is not None
+        reasons = latest.reasons
         assert any(r["feature"] == "missed_appointments_60d" and r["direction"] == "raises" for r in reasons)
 
     def test_without_an_approved_model_nobody_is_scored(self, trained, officer):

@@ -44,7 +44,7 @@ def test_a_manager_approves_and_the_previous_version_retires_and_can_come_back(m
     assert RiskModelVersion.objects.get(pk=first.pk).status == ModelStatus.RETIRED
     assert model_in_service() == second
     model_approve(version_id=first.pk, by=manager, note="roll back")
-    assert model_in_service().pk == first.pk
+    assert model_in_service() == first
     assert RiskModelVersion.objects.get(pk=second.pk).status == ModelStatus.RETIRED
 
 

@@ -39,6 +39,8 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "a-good-test-password"  # what tests.factories.make_user gives every user
+# Where Django's test runner keeps the migrated rows that serialized_rollback restores (a private attribute).
+SERIALIZED = "_test_serialized_contents"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
@@ -68,9 +70,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     serialized = {
-        alias: connections[alias]._test_serialized_contents
-        for alias in connections
-        if hasattr(connections[alias], "_test_serialized_contents")
+        alias: getattr(connections[alias], SERIALIZED) for alias in connections if hasattr(connections[alias], SERIALIZED)
     }
     with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -78,7 +78,7 @@ def browser() -> Iterator[Any]:
         # hands out a second set of connection objects: give them the migrated data too, or the next
         # test's serialized_rollback finds nothing to restore.
         for alias, contents in serialized.items():
-            connections[alias]._test_serialized_contents = contents
+            setattr(connections[alias], SERIALIZED, contents)
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()

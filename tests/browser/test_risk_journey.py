@@ -101,8 +101,16 @@ def open_flag_on(case) -> RiskFlag:
     flag = RiskFlag.objects.filter(case=case, state=FlagState.RAISED).first()
     if flag is None:
         latest = RiskScore.objects.filter(case=case).first()
+        assert latest is not None
         flag = RiskFlag.objects.create(case=case, score=latest, previous_tier="low" if latest.tier != "low" else "")
     return flag
+
+
+def tier_of(css_class: str | None) -> str:
+    """The tier a badge's class names (``tier tier-high``)."""
+    found = re.search(r"tier-(\w+)", css_class or "")
+    assert found, css_class
+    return found[1]
 
 
 def duplicate_ids(tab, within: str = "main") -> list[str]:
@@ -191,7 +199,7 @@ def test_the_manager_approves_the_model_and_the_officer_acts_on_its_flag(
     tab.submit("form.filters")
     assert "sort=risk" in tab.page.url
     assert rows.first.locator(f"a[href$='/cases/{risky.pk}/']").count() == 2
-    shown = [re.search(r"tier-(\w+)", rows.nth(i).locator(".tier").get_attribute("class"))[1] for i in range(3)]
+    shown = [tier_of(rows.nth(i).locator(".tier").get_attribute("class")) for i in range(3)]
     assert shown[0] == latest.tier
     assert [TIER_RANK[tier] for tier in shown] == sorted((TIER_RANK[tier] for tier in shown), reverse=True), shown
     if latest.tier == "high":  # high risk and never contacted: the row stands out
@@ -240,6 +248,7 @@ def test_the_manager_approves_the_model_and_the_officer_acts_on_its_flag(
     boss_office.follow("nav.mainnav a[href$='/office/flags/']")
     row = boss_office.page.locator("table.cases tbody tr", has=boss_office.page.locator(f"a[href$='/cases/{risky.pk}/#risk']"))
     cells = row.locator("td").all_inner_texts()
+    assert flag.acted_at is not None
     with translation.override("th"):
         acted = format_datetime(flag.acted_at)
         raised = format_datetime(flag.raised_at)

@@ -79,6 +79,7 @@ def test_escalations_written_in_bulk_read_back_as_django_writes_them(
     escalated = TransactionEntry.objects.filter(step="escalated").values_list("handoff_id", "actor_id", "actor_username")
     assert sorted(escalated) == sorted((h.pk, None, "") for h in handoffs)
     notification = Notification.objects.filter(kind="overdue_complete").first()
+    assert notification is not None
     assert notification.params == {"number": handoffs[0].number, "date": (overdue_on - timedelta(days=1)).isoformat()}
     assert notification.link == f"/handoffs/{handoffs[0].pk}/" and notification.read_at is None
     assert handoffs[0].number in notification.text
