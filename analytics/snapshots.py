@@ -263,7 +263,7 @@ def snapshot_frame(case_ids: Sequence[int] | None, as_of: date, *, open_only: bo
     ).drop_duplicates("case_id")  # the first of each case is its latest
     latest = assessments.set_index("case_id")["domains_in_need"].reindex(frame.index)
     assessed = latest.notna().to_numpy()
-    # A few dozen distinct texts: each is split once, then every case looks its own up.
+    # At most 128 distinct texts (seven domains): each is split once, then every case looks its own up.
     texts, distinct = pd.factorize(latest.fillna(""))
     found = [set(text.split()) for text in distinct]
     for domain in NEEDS_DOMAINS:

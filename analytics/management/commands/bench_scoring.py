@@ -86,7 +86,7 @@ class Command(BaseCommand):
         model = loaded_model(version)
         started = time.perf_counter()
         with transaction.atomic():
-            bulk_read_settings(whole_tables=True)
+            bulk_read_settings()
             snapshots = snapshot_frame(None, timezone.localdate(), open_only=True)
         reading = time.perf_counter() - started
         started = time.perf_counter()
