@@ -46,7 +46,11 @@ def model_train_from_cases(
 ) -> RiskModelVersion:
     """Train a candidate on snapshots of the cases released in the last years (time split: older
     releases train, newer ones test) and register it with its model card. It scores nobody until
-    a manager approves it."""
+    a manager approves it.
+
+    Only snapshots followed for the whole horizon are labelled (``full_horizon``): a snapshot of last month
+    can only be known to end in a reoffence, never in none, so keeping the ones that did would teach the
+    model, and show its card, a risk the newest releases do not have."""
     today = today or timezone.localdate()
     rows = list(
         training_rows(
@@ -55,7 +59,7 @@ def model_train_from_cases(
     )
     if not rows:
         raise ApplicationError(_("There are no cases to train on."))
-    episodes = episodes_from_frame(pd.DataFrame(rows), horizon_days)
+    episodes = episodes_from_frame(pd.DataFrame(rows), horizon_days, full_horizon=True)
     model: TrainedModel = train(episodes, split="time", seed=seed)
     fields = model.registry_fields()
     with transaction.atomic():

@@ -14,6 +14,14 @@ columns named by the caller (never features). Any other column is ignored and re
 Labels for a horizon of H days (see :func:`label_episode`): positive when the reoffence falls within H days of
 the start; negative when there was none within H days and the person was followed for at least H days;
 otherwise censored (too short a follow-up to know) and excluded from training and evaluation.
+
+With ``full_horizon`` every row followed for less than H days is censored, however it ended. That is right
+where the follow-up of every row runs to the end of the data, not to the reoffence: the product's own training
+on its cases, followed until today. There, the recent snapshots kept otherwise are exactly those that ended in
+an early reoffence (their quiet neighbours are censored), the newest releases look far riskier than they are,
+and a model tested on them (the split by release date) looks miscalibrated: on a 10,000-person demo, ECE 0.039
+with them and 0.008 without. A file that ends a person's follow-up at the reoffence must not use it: it
+would censor the early reoffences instead. External files keep the rule above by default.
 """
 
 from __future__ import annotations
@@ -69,13 +77,20 @@ class Label(enum.IntEnum):
 
 
 def label_episode(
-    released_on: date, reoffended_on: date | None, followed_until: date, horizon_days: int, as_of: date | None = None
+    released_on: date,
+    reoffended_on: date | None,
+    followed_until: date,
+    horizon_days: int,
+    as_of: date | None = None,
+    *,
+    full_horizon: bool = False,
 ) -> Label:
     """The outcome of one episode (or snapshot) for a horizon of ``horizon_days`` days.
 
     The horizon starts at ``as_of`` (default: the release date). A reoffence counts when dated from the start to
     the start + ``horizon_days`` inclusive. ``reoffended_on`` is the first reoffence, so a reoffence after the
-    horizon also proves there was none within it, whatever ``followed_until`` says.
+    horizon also proves there was none within it, whatever ``followed_until`` says. ``full_horizon``: a row
+    followed for less than the horizon is censored whatever happened (see the module's docstring).
     """
     if horizon_days <= 0:
         raise ValueError("horizon_days must be positive")
@@ -89,6 +104,8 @@ def label_episode(
     if reoffended_on is not None:
         if reoffended_on < start:
             return Label.NOT_AT_RISK
+        if full_horizon and (followed_until - start).days < horizon_days:
+            return Label.CENSORED
         if (reoffended_on - start).days <= horizon_days:
             return Label.POSITIVE
         return Label.NEGATIVE
@@ -103,6 +120,8 @@ def label_arrays(
     followed_until: np.ndarray,
     horizon_days: int,
     as_of: np.ndarray | None = None,
+    *,
+    full_horizon: bool = False,
 ) -> np.ndarray:
     """:func:`label_episode` over arrays of ``datetime64[D]`` (``NaT`` for no reoffence); returns Label values."""
     start = released_on if as_of is None else np.where(np.isnat(as_of), released_on, as_of)
@@ -116,6 +135,8 @@ def label_arrays(
         labels[has_reoffence & (days_to_reoffence <= horizon_days)] = Label.POSITIVE
         labels[has_reoffence & (days_to_reoffence < 0)] = Label.NOT_AT_RISK
     labels[~has_reoffence & (days_followed >= horizon_days)] = Label.NEGATIVE
+    if full_horizon:
+        labels[(days_followed < horizon_days) & (labels != Label.NOT_AT_RISK)] = Label.CENSORED
     return labels
 
 
@@ -396,11 +417,13 @@ def episodes_from_frame(
     *,
     min_outcomes: int = 50,
     lines: np.ndarray | None = None,
+    full_horizon: bool = False,
 ) -> Episodes:
     """Validate and label episodes given as a DataFrame (dates as ``date`` objects or ``YYYY-MM-DD`` strings).
 
     ``lines`` are the rows' line numbers for error messages (default: as if the frame were a CSV file with a
-    header, i.e. row *i* is line *i + 2*).
+    header, i.e. row *i* is line *i + 2*). ``full_horizon``: label only the rows followed for the whole horizon
+    (see :func:`label_episode`).
     """
     if horizon_days <= 0:
         raise EpisodeError([f"the horizon must be a positive number of days, not {horizon_days}"])
@@ -463,7 +486,7 @@ def episodes_from_frame(
         X[name] = _coerce_feature(FEATURES[name], frame[name], lines, problems)
     problems.raise_if_any()
 
-    labels = label_arrays(released, reoffended, followed, horizon_days, as_of)
+    labels = label_arrays(released, reoffended, followed, horizon_days, as_of, full_horizon=full_horizon)
     keep = labels >= 0
     positives = int((labels == Label.POSITIVE).sum())
     negatives = int((labels == Label.NEGATIVE).sum())
@@ -480,7 +503,7 @@ def episodes_from_frame(
             [
                 f"too few outcomes to train at a {horizon_days}-day horizon: {positives} positive and {negatives} negative "
                 f"episodes (at least {min_outcomes} of each are needed); {counts['censored']} of {len(frame)} rows are "
-                f"censored (followed for less than {horizon_days} days without a reoffence)"
+                f"censored (followed for less than {horizon_days} days{'' if full_horizon else ' without a reoffence'})"
                 + (f" and {counts['not_at_risk']} reoffended before their snapshot date" if counts["not_at_risk"] else "")
             ]
         )

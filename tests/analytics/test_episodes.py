@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.risk.episodes import EpisodeError, Label, label_arrays, label_episode, read_episodes
+from analytics.risk.episodes import EpisodeError, Label, episodes_from_frame, label_arrays, label_episode, read_episodes
 from analytics.risk.features import format_reason
 from analytics.risk.synthetic import make_episodes
 
@@ -49,6 +49,30 @@ def test_a_snapshot_starts_the_horizon_and_excludes_those_who_already_reoffended
     assert label_episode(D, None, day(400), 365, as_of=day(50)) is Label.CENSORED
 
 
+def test_with_the_full_horizon_a_short_follow_up_is_censored_however_it_ended():
+    # Followed for 200 days from the snapshot: an early reoffence is known, a quiet year is not. Counting the
+    # first and not the second would make recent snapshots look riskier than they are.
+    assert label_episode(D, day(100), day(200), 365) is Label.POSITIVE
+    assert label_episode(D, day(100), day(200), 365, full_horizon=True) is Label.CENSORED
+    assert label_episode(D, None, day(200), 365, full_horizon=True) is Label.CENSORED
+    # Followed for the whole year: the same outcomes either way.
+    assert label_episode(D, day(100), day(365), 365, full_horizon=True) is Label.POSITIVE
+    assert label_episode(D, None, day(365), 365, full_horizon=True) is Label.NEGATIVE
+    assert label_episode(D, day(40), day(100), 365, as_of=day(50), full_horizon=True) is Label.NOT_AT_RISK
+
+
+def test_episodes_with_the_full_horizon_keep_only_rows_followed_for_it(synthetic_frame):
+    import pandas as pd
+
+    frame = synthetic_frame.copy()
+    short = (pd.to_datetime(frame["followed_until"]) - pd.to_datetime(frame["released_on"])).dt.days < 365
+    assert short.any() and (short & frame["reoffended_on"].notna()).any()
+    every = episodes_from_frame(frame, 365)
+    full = episodes_from_frame(frame, 365, full_horizon=True)
+    assert full.counts["labeled"] == int((~short).sum()) < every.counts["labeled"]
+    assert full.counts["censored"] == int(short.sum())
+
+
 @pytest.mark.parametrize(
     "args",
     [(D, day(-1), day(10), 365), (D, None, day(-1), 365), (D, None, day(10), 0), (D, None, day(10), 365, day(-3))],
@@ -66,8 +90,9 @@ def test_impossible_episodes_are_refused(args):
         max_size=30,
     ),
     st.integers(1, 1000),
+    st.booleans(),
 )
-def test_the_vectorised_labels_agree_with_the_pure_function(rows, horizon):
+def test_the_vectorised_labels_agree_with_the_pure_function(rows, horizon, full_horizon):
     released, reoffended, followed, as_of = [], [], [], []
     expected = []
     for start, reoffence_after, follow_after, snapshot_after in rows:
@@ -79,12 +104,12 @@ def test_the_vectorised_labels_agree_with_the_pure_function(rows, horizon):
         reoffended.append(o)
         followed.append(f)
         as_of.append(s)
-        expected.append(int(label_episode(r, o, f, horizon, as_of=s)))
+        expected.append(int(label_episode(r, o, f, horizon, as_of=s, full_horizon=full_horizon)))
 
     def arr(values):
         return np.array([np.datetime64(v, "D") if v else np.datetime64("NaT") for v in values], dtype="datetime64[D]")
 
-    got = label_arrays(arr(released), arr(reoffended), arr(followed), horizon, arr(as_of))
+    got = label_arrays(arr(released), arr(reoffended), arr(followed), horizon, arr(as_of), full_horizon=full_horizon)
     assert got.tolist() == expected
 
 
