@@ -2,7 +2,7 @@
 
     manage.py seed_demo                      # 5,000 people with full histories (a few seconds)
     manage.py seed_demo --if-empty           # what `make run` does: seed only an empty database
-    manage.py seed_demo --people 1000000     # scale data: about 10 minutes on an empty PostgreSQL database
+    manage.py seed_demo --people 1000000     # scale data: about 12 minutes on an empty PostgreSQL database
     manage.py seed_demo --people 1000000 --no-history   # lean: a few minutes
 
 Full histories include the plans, the hand-offs to partner offices (each step in the chained
