@@ -3,7 +3,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AnalyticsConfig(AppConfig):
-    """The risk model, outcome statistics and dashboards (later issues)."""
+    """The risk model (features, training, registry, scoring, explanations, fairness); statistics and
+    dashboards to come. It reacts to the cases' and referrals' events and adds to their pages."""
 
     name = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self) -> None:
+        from analytics import receivers
+
+        receivers.connect()

@@ -17,7 +17,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 if TYPE_CHECKING:
-    from rehab.models import User
+    from rehab.reference.models import User
 
 
 class ModelStatus(models.TextChoices):
@@ -29,6 +29,8 @@ class ModelStatus(models.TextChoices):
 
 class RiskModelVersion(ConcurrentTransitionMixin, models.Model):
     """One trained model with everything its model card shows. Only an approved version scores."""
+
+    MACHINE_ACTORS = _("a manager; only a version that passes its quality checks (analytics/services.py)")
 
     version = models.PositiveIntegerField(_("version"), unique=True)
     status = FSMField(_("status"), max_length=20, choices=ModelStatus.choices, default=ModelStatus.CANDIDATE, protected=True)
@@ -120,7 +122,7 @@ class RiskScore(models.Model):
 
     # Not indexed on its own: riskscore_case starts with it.
     case = models.ForeignKey(
-        "rehab.Case", on_delete=models.CASCADE, related_name="risk_scores", db_index=False, db_constraint=False
+        "cases.Case", on_delete=models.CASCADE, related_name="risk_scores", db_index=False, db_constraint=False
     )
     model_version = models.ForeignKey(
         RiskModelVersion, on_delete=models.PROTECT, related_name="scores", db_index=False, db_constraint=False
@@ -160,7 +162,7 @@ class CaseRisk(models.Model):
     """The latest score of each open case, one row a case, so the caseload sorts by risk in one query."""
 
     case = models.OneToOneField(
-        "rehab.Case", on_delete=models.CASCADE, primary_key=True, related_name="risk", db_constraint=False
+        "cases.Case", on_delete=models.CASCADE, primary_key=True, related_name="risk", db_constraint=False
     )
     score = models.ForeignKey(RiskScore, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     tier = models.CharField(max_length=10, choices=RiskTier.choices)
@@ -189,9 +191,11 @@ class FlagAction(models.TextChoices):
 class RiskFlag(ConcurrentTransitionMixin, models.Model):
     """Raised when a case enters the high tier or rises a tier. The officer decides what to do."""
 
+    MACHINE_ACTORS = _("the case's officer or the supervisor of its office (analytics/services.py)")
+
     # Not indexed on its own: riskflag_case_state starts with it.
     case = models.ForeignKey(
-        "rehab.Case", on_delete=models.CASCADE, related_name="risk_flags", db_index=False, db_constraint=False
+        "cases.Case", on_delete=models.CASCADE, related_name="risk_flags", db_index=False, db_constraint=False
     )
     score = models.ForeignKey(RiskScore, on_delete=models.PROTECT, related_name="flags", db_constraint=False)
     previous_tier = models.CharField(max_length=10, choices=RiskTier.choices, blank=True)

@@ -3,22 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import rules
 
-from rehab.models import Role
+from rehab.reference.rules import is_admin, is_auditor, is_manager
 
-
-@rules.predicate
-def is_manager(user: Any) -> bool:
-    return getattr(user, "role", None) == Role.MANAGER
-
-
-@rules.predicate
-def is_auditor_or_admin(user: Any) -> bool:
-    return getattr(user, "role", None) in (Role.AUDITOR, Role.ADMIN)
-
-
-rules.add_perm("analytics.read_model_card", is_manager | is_auditor_or_admin)
+rules.add_perm("analytics.read_model_card", is_manager | is_auditor | is_admin)
 rules.add_perm("analytics.decide_model", is_manager)

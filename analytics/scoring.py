@@ -24,9 +24,10 @@ from analytics.risk.explain import probabilities_and_contributions, reasons_json
 from analytics.risk.pipeline import train
 from analytics.services import model_in_service
 from analytics.snapshots import SNAPSHOT_COLUMNS, snapshot_frame, training_rows
-from rehab.bulk import JSONText, ids_in, query_frame, reserve_ids, rows_insert
-from rehab.exceptions import ApplicationError
-from rehab.models import OPEN_STATES, User
+from rehab.cases.models import OPEN_STATES
+from rehab.core.bulk import JSONText, ids_in, query_frame, reserve_ids, rows_insert
+from rehab.core.errors import ApplicationError
+from rehab.reference.models import User
 
 # Releases of the last three years: the model learns today's practice (plans, hand-offs, appointments), and
 # the older cases of the demo data are legacy records of people who came back, every one ending in a new

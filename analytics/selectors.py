@@ -22,8 +22,8 @@ class RiskPanel:
 
 
 def case_risk_panel(*, case: Any) -> RiskPanel:
-    history = list(case.risk_scores.select_related("model_version").order_by("-as_of", "-id")[:12])
-    flags = list(case.risk_flags.select_related("acted_by", "score").order_by("-raised_at")[:10])
+    history = list(RiskScore.objects.filter(case=case).select_related("model_version").order_by("-as_of", "-id")[:12])
+    flags = list(RiskFlag.objects.filter(case=case).select_related("acted_by", "score").order_by("-raised_at")[:10])
     open_flag = next((flag for flag in flags if flag.state == FlagState.RAISED), None)
     return RiskPanel(
         latest=history[0] if history else None,
@@ -31,6 +31,10 @@ def case_risk_panel(*, case: Any) -> RiskPanel:
         open_flag=open_flag,
         past_flags=[flag for flag in flags if flag is not open_flag],
     )
+
+
+def flags_of_case(*, case: Any) -> QuerySet[RiskFlag]:
+    return RiskFlag.objects.filter(case=case)
 
 
 def office_flags(*, office_id: int) -> QuerySet[RiskFlag]:
@@ -90,7 +94,7 @@ def fairness_tables(version: RiskModelVersion) -> list[dict[str, Any]]:
     from django.utils import translation
 
     from analytics.risk.features import AGE_BANDS
-    from rehab.models import Region
+    from rehab.reference.models import Region
 
     thai = translation.get_language() != "en"
     titles = {"sex": _("Sex"), "age_band": _("age"), "region": _("region")}

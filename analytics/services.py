@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import FlagAction, FlagState, ModelStatus, RiskFlag, RiskModelVersion
-from rehab.exceptions import ApplicationError
-from rehab.models import AuditAction, User
-from rehab.services.audit import audit_record
+from rehab.audit.models import AuditAction
+from rehab.audit.services import audit_record
+from rehab.core.errors import ApplicationError
+from rehab.reference.models import User
 
 
 def model_approve(*, version_id: int, by: User, note: str = "") -> RiskModelVersion:
@@ -58,7 +59,7 @@ def model_in_service() -> RiskModelVersion | None:
 
 def _lock_flag(*, flag_id: int, by: User) -> RiskFlag:
     flag = RiskFlag.objects.select_for_update(of=("self",)).select_related("case").get(pk=flag_id)
-    if not by.has_perm("rehab.work_on_case", flag.case):
+    if not by.has_perm("cases.work_on_case", flag.case):
         raise ApplicationError(_("Only the case's officer or the supervisor of its office may act on its flag."))
     return flag
 

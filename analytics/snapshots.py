@@ -23,20 +23,10 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from analytics.risk.asof import NEEDS_DOMAINS, snapshot_features
-from rehab.bulk import ids_in, query_frame
-from rehab.models import (
-    OPEN_STATES,
-    Appointment,
-    AppointmentState,
-    Assessment,
-    Case,
-    Handoff,
-    HandoffOutcome,
-    HandoffState,
-    NeedLevel,
-    Reoffence,
-    ServiceKind,
-)
+from rehab.cases.models import OPEN_STATES, Appointment, AppointmentState, Assessment, Case, NeedLevel, Reoffence
+from rehab.core.bulk import ids_in, query_frame
+from rehab.reference.models import ServiceKind
+from rehab.referrals.models import Handoff, HandoffOutcome, HandoffState
 
 # NeedDomain codes as the feature registry names them, and back.
 NEED_FEATURE = {"legal_aid": "legal"}

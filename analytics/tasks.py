@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from analytics.scoring import rescore_case, score_open_cases
+from rehab.core.schedule import PeriodicJob
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
@@ -19,6 +20,7 @@ def rescore_case_task(case_id: int) -> int:
     return rescore_case(case_id=case_id).scored
 
 
-def rescore_after_commit(case_id: int) -> None:
-    """Something that feeds the case's features changed: score it again once the change is committed."""
-    rescore_case_task.delay_on_commit(case_id)
+PERIODIC_JOBS = [
+    # After midnight Bangkok time, so the day's appointments and outcomes are in.
+    PeriodicJob("Score open cases (risk model)", "analytics.tasks.score_open_cases_nightly", minute="30", hour="1"),
+]

@@ -4,6 +4,7 @@ from django.urls import path
 
 from analytics import views
 
+app_name = "analytics"
 urlpatterns = [
     path("cases/<int:pk>/flags/<int:flag_id>/<slug:action>/", views.flag_act, name="flag_act"),
     path("office/flags/", views.office_flags_view, name="office_flags"),

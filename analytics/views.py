@@ -5,6 +5,8 @@ officer and office supervisor see them; agency staff and employers have no way t
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,47 +18,49 @@ from django.views.decorators.http import require_POST
 
 from analytics.forms import AcknowledgeForm, DecisionForm, OverrideForm
 from analytics.models import RiskModelVersion
-from analytics.selectors import acknowledgement_speed, calibration_figure_json, fairness_tables, office_flags
+from analytics.selectors import acknowledgement_speed, calibration_figure_json, fairness_tables, flags_of_case, office_flags
 from analytics.services import flag_acknowledge, flag_override, flag_resolve, model_approve, model_reject
-from rehab.exceptions import ApplicationError
-from rehab.models import AuditAction
-from rehab.pagination import CappedPaginator
-from rehab.services.audit import audit_record
-from rehab.views import AuthenticatedRequest, _case_or_404
+from rehab.audit.models import AuditAction
+from rehab.audit.services import audit_record
+from rehab.cases.views import case_or_404
+from rehab.core.errors import ApplicationError
+from rehab.core.http import attempt
+from rehab.core.pagination import CappedPaginator
+from rehab.reference.http import AuthenticatedRequest
 
 
 @login_required
 @require_POST
 def flag_act(request: AuthenticatedRequest, pk: int, flag_id: int, action: str) -> HttpResponse:
-    case = _case_or_404(request, pk)
-    flag = case.risk_flags.filter(pk=flag_id).first()
+    case = case_or_404(request, pk)
+    flag = flags_of_case(case=case).filter(pk=flag_id).first()
     if flag is None or action not in ("acknowledge", "override", "resolve"):
         raise Http404
-    back = reverse("case_detail", args=[case.pk]) + "#risk"
-    try:
+
+    def act() -> Any:
         if action == "acknowledge":
             form = AcknowledgeForm(request.POST)
             if not form.is_valid():
                 raise ApplicationError(_("Choose the action taken."))
-            flag_acknowledge(flag_id=flag.pk, by=request.user, action=form.cleaned_data["action"], note=form.cleaned_data["note"])
-        elif action == "override":
+            return flag_acknowledge(
+                flag_id=flag.pk, by=request.user, action=form.cleaned_data["action"], note=form.cleaned_data["note"]
+            )
+        if action == "override":
             override_form = OverrideForm(request.POST)
             if not override_form.is_valid():
                 raise ApplicationError(_("Say why you disagree with the flag."))
-            flag_override(flag_id=flag.pk, by=request.user, reason=override_form.cleaned_data["note"])
-        else:
-            flag_resolve(flag_id=flag.pk, by=request.user, note=request.POST.get("note", ""))
-    except ApplicationError as error:
-        messages.error(request, str(error.message))
-    else:
+            return flag_override(flag_id=flag.pk, by=request.user, reason=override_form.cleaned_data["note"])
+        return flag_resolve(flag_id=flag.pk, by=request.user, note=request.POST.get("note", ""))
+
+    if attempt(act, request=request):
         messages.success(request, _("Recorded."))
-    return redirect(back)
+    return redirect(reverse("cases:detail", args=[case.pk]) + "#risk")
 
 
 @login_required
 def office_flags_view(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
-    if not user.has_perm("rehab.supervise_office") or user.office_id is None:
+    if not user.has_perm("cases.supervise_office") or user.office_id is None:
         raise PermissionDenied
     page = CappedPaginator(office_flags(office_id=user.office_id), 25).get_page(request.GET.get("page"))
     # Each flag with the hours it took to act on it (None while it waits).
@@ -119,4 +123,4 @@ def model_decide(request: AuthenticatedRequest, pk: int, decision: str) -> HttpR
         raise Http404 from missing
     else:
         messages.success(request, _("Decision recorded."))
-    return redirect("model_card", pk=pk)
+    return redirect("analytics:model_card", pk=pk)

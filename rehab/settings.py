@@ -54,23 +54,31 @@ INSTALLED_APPS = [
     "django_fsm",
     "django_fsm_log",
     "django_celery_beat",
-    "rehab",
+    # The service, by domain; each app builds only on those listed before it (tests/test_architecture.py).
+    "rehab.core",
+    "rehab.reference",
+    "rehab.audit",
+    "rehab.notifications",
+    "rehab.cases",
+    "rehab.referrals",
     "programs",
     "employment",
     "analytics",
+    "rehab.demo",
+    "bench",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "rehab.middleware.ThaiFirstMiddleware",
+    "rehab.core.middleware.ThaiFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "rehab.middleware.AuditContextMiddleware",
+    "rehab.audit.middleware.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -88,7 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "rehab.context_processors.navigation",
+                "rehab.notifications.context_processors.navigation",
             ],
         },
     },
@@ -108,10 +116,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_USER_MODEL = "rehab.User"
+AUTH_USER_MODEL = "reference.User"
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "rehab.auth.LoginBackend",
+    "rehab.reference.auth.LoginBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rehab.models import Role, User
+from rehab.reference.models import Role, User
 from tests.factories import make_user, probation_office
 
 

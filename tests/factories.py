@@ -9,8 +9,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from rehab.models import Case, Office, Person, Role, User
-from rehab.validators import national_id_check_digit
+from rehab.cases.models import Case, Person
+from rehab.core.validators import national_id_check_digit
+from rehab.reference.models import Office, Role, User
 
 _counter = itertools.count(1)
 
@@ -78,7 +79,7 @@ def partner_office(unit: str = "employment", province_code: str = "10") -> Offic
 
 
 def make_stage(case: Case, *, domain: str = "employment", by: User | None = None, **fields: Any):
-    from rehab.models import Stage
+    from rehab.referrals.models import Stage
 
     return Stage.objects.create(
         case=case, domain=domain, goal=fields.pop("goal", "ได้งานทำ"), created_by=by or case.officer, **fields
@@ -86,15 +87,15 @@ def make_stage(case: Case, *, domain: str = "employment", by: User | None = None
 
 
 def offer(office: Office, service: str):
-    from rehab.models import ServiceOffer
+    from rehab.reference.models import ServiceOffer
 
     return ServiceOffer.objects.get(office=office, service=service)
 
 
 def send_to_employment(officer: User, *, request: str = "หางาน", shared: tuple[str, ...] = ()):
     """A new active case of the officer's, handed off to the Bangkok employment office."""
-    from rehab.models import CaseState
-    from rehab.services.handoffs import handoff_send
+    from rehab.cases.models import CaseState
+    from rehab.referrals.services import handoff_send
 
     case = make_case(officer=officer, state=CaseState.ACTIVE)
     return handoff_send(

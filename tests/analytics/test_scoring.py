@@ -22,7 +22,8 @@ from analytics.risk.synthetic import make_episodes
 from analytics.scoring import model_train_from_cases, score_open_cases
 from analytics.services import model_approve
 from analytics.snapshots import case_histories, snapshot_frame, training_rows
-from rehab.models import OPEN_STATES, Appointment, Assessment, AssessmentNeed, Case, CaseState, Role
+from rehab.cases.models import OPEN_STATES, Appointment, Assessment, AssessmentNeed, Case, CaseState
+from rehab.reference.models import Role
 from tests.factories import make_case, make_user
 
 pytestmark = pytest.mark.django_db
@@ -56,12 +57,22 @@ class TestSnapshots:
         as_of = released + timedelta(days=60)
         case = make_case(officer=officer, state=CaseState.ACTIVE, release_date=released)
         Appointment.objects.create(
-            case=case, kind="report_in", starts_at=at(released + timedelta(days=20)), created_by=officer, state="missed"
+            case=case,
+            office=case.office,
+            kind="report_in",
+            starts_at=at(released + timedelta(days=20)),
+            created_by=officer,
+            state="missed",
         )
         before = case_histories([case.pk])[case.pk].snapshot(as_of)
         for offset, state in later:
             Appointment.objects.create(
-                case=case, kind="report_in", starts_at=at(as_of + timedelta(days=offset)), created_by=officer, state=state
+                case=case,
+                office=case.office,
+                kind="report_in",
+                starts_at=at(as_of + timedelta(days=offset)),
+                created_by=officer,
+                state=state,
             )
         assessment = Assessment.objects.create(
             case=case, author=officer, assessed_on=as_of, finished_at=at(as_of + timedelta(days=1))
@@ -150,6 +161,7 @@ class TestScoring:
         for days in (3, 9):
             Appointment.objects.create(
                 case=cases[0],
+                office=cases[0].office,
                 kind="report_in",
                 starts_at=at(timezone.localdate() - timedelta(days=days)),
                 created_by=officer,
@@ -171,6 +183,7 @@ class TestScoring:
         for days in (5, 10, 15, 20, 25):
             Appointment.objects.create(
                 case=case,
+                office=case.office,
                 kind="report_in",
                 starts_at=at(timezone.localdate() - timedelta(days=days)),
                 created_by=officer,
@@ -202,19 +215,19 @@ class TestAccess:
         case = make_case(officer=officer, state=CaseState.ACTIVE)
         score_open_cases()
         client.force_login(officer)
-        assert 'id="risk"' in client.get(reverse("case_detail", args=[case.pk])).content.decode()
+        assert 'id="risk"' in client.get(reverse("cases:detail", args=[case.pk])).content.decode()
         for user in (colleague, employment_staff, other_roles[Role.EMPLOYER], other_roles[Role.MANAGER]):
             client.force_login(user)
-            assert client.get(reverse("case_detail", args=[case.pk])).status_code == 404
+            assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404
         client.force_login(supervisor)
-        assert client.get(reverse("office_flags")).status_code == 200
+        assert client.get(reverse("analytics:office_flags")).status_code == 200
 
     def test_model_cards_are_for_managers_and_auditors(self, client, in_service, officer, employment_staff, other_roles):
-        url = reverse("model_card", args=[in_service.pk])
+        url = reverse("analytics:model_card", args=[in_service.pk])
         for user in (officer, employment_staff, other_roles[Role.EMPLOYER]):
             client.force_login(user)
             assert client.get(url).status_code == 403
-            assert client.post(reverse("model_decide", args=[in_service.pk, "approve"])).status_code == 403
+            assert client.post(reverse("analytics:model_decide", args=[in_service.pk, "approve"])).status_code == 403
         client.force_login(other_roles[Role.MANAGER])
         page = client.get(url)
         assert page.status_code == 200 and "js/plotly/plotly.min.js" in page.content.decode()
@@ -230,11 +243,11 @@ class TestAccess:
         }
         RiskModelVersion.objects.filter(pk=in_service.pk).update(fairness=fairness)
         client.force_login(other_roles[Role.MANAGER])
-        english = client.get(reverse("model_card", args=[in_service.pk])).content.decode()
+        english = client.get(reverse("analytics:model_card", args=[in_service.pk])).content.decode()
         assert english.index("under 25") < english.index("25-45") < english.index("over 45")
         assert "Northeast" in english and ">Female<" in english
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = "th"
-        thai = client.get(reverse("model_card", args=[in_service.pk])).content.decode()
+        thai = client.get(reverse("analytics:model_card", args=[in_service.pk])).content.decode()
         assert thai.index("ต่ำกว่า 25 ปี") < thai.index("25-45 ปี") < thai.index("มากกว่า 45 ปี")
         assert "ภาคตะวันออกเฉียงเหนือ" in thai
 
@@ -243,8 +256,10 @@ class TestAccess:
         score_open_cases()
         flag = RiskFlag.objects.create(case=case, score=RiskScore.objects.get(case=case), previous_tier="low")
         client.force_login(officer)
-        assert "open-flag" in client.get(reverse("case_detail", args=[case.pk])).content.decode()
-        client.post(reverse("flag_act", args=[case.pk, flag.pk, "acknowledge"]), {"action": "no_action", "note": ""})
+        assert "open-flag" in client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+        client.post(reverse("analytics:flag_act", args=[case.pk, flag.pk, "acknowledge"]), {"action": "no_action", "note": ""})
         assert RiskFlag.objects.get(pk=flag.pk).state == FlagState.RAISED  # no action needs a reason
-        client.post(reverse("flag_act", args=[case.pk, flag.pk, "acknowledge"]), {"action": "contact", "note": "โทรแล้ว"})
+        client.post(
+            reverse("analytics:flag_act", args=[case.pk, flag.pk, "acknowledge"]), {"action": "contact", "note": "โทรแล้ว"}
+        )
         assert RiskFlag.objects.get(pk=flag.pk).state == FlagState.ACKNOWLEDGED

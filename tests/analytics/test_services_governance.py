@@ -10,8 +10,9 @@ from django.utils import timezone, translation
 
 from analytics.models import FlagState, ModelStatus, RiskFlag, RiskModelVersion, RiskScore
 from analytics.services import flag_acknowledge, flag_override, flag_resolve, model_approve, model_in_service, model_reject
-from rehab.exceptions import ApplicationError
-from rehab.models import Case, CaseState, Role
+from rehab.cases.models import Case, CaseState
+from rehab.core.errors import ApplicationError
+from rehab.reference.models import Role
 from tests.factories import make_case, make_user
 
 pytestmark = pytest.mark.django_db

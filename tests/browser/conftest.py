@@ -153,15 +153,25 @@ class Visit:
         return statuses
 
     def fonts_of(self, selector: str) -> dict[str, int]:
-        """The fonts Chromium really drew an element's text with: family name → glyph count."""
+        """The fonts Chromium really drew an element's text with: family name → glyph count.
+
+        A page that updates itself (the case page polls its hand-offs, a chart redraws) can replace the node
+        between finding it and asking for its fonts; the node is then looked up again."""
         cdp = self.page.context.new_cdp_session(self.page)
         try:
             cdp.send("DOM.enable")
             cdp.send("CSS.enable")
-            root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
-            node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
-            assert node, f"no element matches {selector}"
-            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            for attempt in range(5):
+                root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+                node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+                assert node, f"no element matches {selector}"
+                try:
+                    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+                    break
+                except Exception as error:  # playwright.sync_api.Error: imported only once Chromium is known to be there
+                    if "Could not find node" not in str(error) or attempt == 4:
+                        raise
+                    self.page.wait_for_timeout(100)
         finally:
             cdp.detach()
         return {font["familyName"]: font["glyphCount"] for font in fonts}

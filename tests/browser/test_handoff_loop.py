@@ -13,9 +13,16 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
-from rehab.models import Assessment, AssessmentNeed, CaseState, Handoff, HandoffState, Stage, StageState
-from rehab.services.appointments import appointment_schedule
-from rehab.services.handoffs import handoff_accept, handoff_complete, handoff_progress, handoff_send
+from rehab.cases.models import Assessment, AssessmentNeed, CaseState
+from rehab.cases.services import appointment_schedule
+from rehab.referrals.models import Handoff, HandoffState, Stage, StageState
+from rehab.referrals.services import (
+    handoff_accept,
+    handoff_appointment_schedule,
+    handoff_complete,
+    handoff_progress,
+    handoff_send,
+)
 from tests.factories import make_case, make_person, make_stage, offer, partner_office
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -179,8 +186,8 @@ def _busy_office(officer, employment_staff):
     handoff_complete(handoff_id=finished.pk, by=employment_staff, outcome="placed", note="เริ่มงาน 1 ของเดือนหน้า")
     tomorrow_ten = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=1)
     appointment_schedule(case=main, by=officer, kind="report_in", starts_at=tomorrow_ten, place="สำนักงานคุมประพฤติ")
-    appointment_schedule(
-        case=main, by=officer, kind="agency", starts_at=tomorrow_ten + timedelta(days=2), place="สำนักงานจัดหางาน", handoff=sent
+    handoff_appointment_schedule(
+        handoff_id=sent.pk, by=officer, kind="agency", starts_at=tomorrow_ten + timedelta(days=2), place="สำนักงานจัดหางาน"
     )
     return main, planned, sent, finished
 

@@ -14,9 +14,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from rehab.models import Case, Role
-from rehab.services.cases import case_transition
-from rehab.services.notes import note_add
+from rehab.cases.models import Case
+from rehab.cases.services import case_transition, note_add
+from rehab.reference.models import Role
 from tests.factories import make_case, make_person, make_user, valid_national_id
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

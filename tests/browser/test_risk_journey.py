@@ -23,8 +23,9 @@ from analytics.risk.pipeline import train
 from analytics.risk.synthetic import make_episodes
 from analytics.scoring import score_open_cases
 from analytics.services import flag_acknowledge, model_approve
-from rehab.dates import format_datetime
-from rehab.models import Appointment, CaseState, Role
+from rehab.cases.models import Appointment, CaseState
+from rehab.core.dates import format_datetime
+from rehab.reference.models import Role
 from tests.factories import make_case, make_person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -83,12 +84,22 @@ def caseload(officer):
     risky, *calm = cases
     for days in (4, 11, 18, 25, 32):
         Appointment.objects.create(
-            case=risky, kind="report_in", starts_at=at(today - timedelta(days=days)), created_by=officer, state="missed"
+            case=risky,
+            office=risky.office,
+            kind="report_in",
+            starts_at=at(today - timedelta(days=days)),
+            created_by=officer,
+            state="missed",
         )
     for case in calm:
         for days in (9, 23, 37):
             Appointment.objects.create(
-                case=case, kind="report_in", starts_at=at(today - timedelta(days=days)), created_by=officer, state="attended"
+                case=case,
+                office=case.office,
+                kind="report_in",
+                starts_at=at(today - timedelta(days=days)),
+                created_by=officer,
+                state="attended",
             )
         case.last_contact_at = timezone.now() - timedelta(days=2)
         case.save(update_fields=["last_contact_at"])

@@ -22,9 +22,11 @@ from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from rehab.dates import format_date
-from rehab.models import CaseState, Escalation, Handoff, Notification
-from rehab.services.handoffs import handoff_send
+from rehab.cases.models import CaseState
+from rehab.core.dates import format_date
+from rehab.notifications.models import Notification
+from rehab.referrals.models import Escalation, Handoff
+from rehab.referrals.services import handoff_send
 from tests.factories import make_case, make_stage, offer, partner_office
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,8 +163,8 @@ def test_running_the_job_twice_escalates_once(worker, client_app, officer, super
     supervisor.email = "head@probation.go.th"
     supervisor.save()
     handoffs = overdue_handoffs(officer, 3)
-    first = client_app.send_task("rehab.tasks.escalate_overdue_handoffs", queue=worker.queue)
-    second = client_app.send_task("rehab.tasks.escalate_overdue_handoffs", queue=worker.queue)
+    first = client_app.send_task("rehab.referrals.tasks.escalate_overdue_handoffs", queue=worker.queue)
+    second = client_app.send_task("rehab.referrals.tasks.escalate_overdue_handoffs", queue=worker.queue)
     assert first.get(timeout=90) + second.get(timeout=90) == 3
     wait_for(lambda: not Escalation.objects.filter(emailed_at__isnull=True).exists())
     assert Escalation.objects.count() == 3
@@ -182,14 +184,14 @@ def test_a_worker_killed_mid_run_leaves_no_duplicate_when_another_takes_over(wor
     handoffs = overdue_handoffs(officer, 60)
     # One hand-off a chunk, and the first escalation caught within milliseconds: a quiet machine ran the
     # 30 chunks of two in less than the 0.2 s between two looks.
-    client_app.send_task("rehab.tasks.escalate_overdue_handoffs", kwargs={"chunk_size": 1}, queue=worker.queue)
+    client_app.send_task("rehab.referrals.tasks.escalate_overdue_handoffs", kwargs={"chunk_size": 1}, queue=worker.queue)
     wait_for(lambda: Escalation.objects.exists(), every=0.002)
     worker.kill()
     partial = Escalation.objects.count()
     assert 0 < partial < 60, "the worker was meant to die in the middle of the run"
 
     worker.start()  # a new worker: Redis redelivers the unacknowledged run, and beat's next tick comes too
-    client_app.send_task("rehab.tasks.escalate_overdue_handoffs", queue=worker.queue).get(timeout=90)
+    client_app.send_task("rehab.referrals.tasks.escalate_overdue_handoffs", queue=worker.queue).get(timeout=90)
     wait_for(lambda: Escalation.objects.count() == 60)
     time.sleep(4)  # past the visibility timeout: a redelivered run must find nothing left to do
     assert Escalation.objects.count() == 60

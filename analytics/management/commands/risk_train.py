@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from analytics.risk.episodes import EpisodeError
 from analytics.scoring import model_train_from_cases
-from rehab.exceptions import ApplicationError
+from rehab.core.errors import ApplicationError
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""Notifications are each user's own; the admin does not list them."""
