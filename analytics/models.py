@@ -30,7 +30,7 @@ class ModelStatus(models.TextChoices):
 class RiskModelVersion(ConcurrentTransitionMixin, models.Model):
     """One trained model with everything its model card shows. Only an approved version scores."""
 
-    MACHINE_ACTORS = _("a manager; only a version that passes its quality checks (analytics/services.py)")
+    MACHINE_ACTORS = "a manager; only a version that passes its quality checks (analytics/services.py)"
 
     version = models.PositiveIntegerField(_("version"), unique=True)
     status = FSMField(_("status"), max_length=20, choices=ModelStatus.choices, default=ModelStatus.CANDIDATE, protected=True)
@@ -191,7 +191,7 @@ class FlagAction(models.TextChoices):
 class RiskFlag(ConcurrentTransitionMixin, models.Model):
     """Raised when a case enters the high tier or rises a tier. The officer decides what to do."""
 
-    MACHINE_ACTORS = _("the case's officer or the supervisor of its office (analytics/services.py)")
+    MACHINE_ACTORS = "the case's officer or the supervisor of its office (analytics/services.py)"
 
     # Not indexed on its own: riskflag_case_state starts with it.
     case = models.ForeignKey(

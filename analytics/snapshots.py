@@ -116,12 +116,17 @@ def case_histories(case_ids: Sequence[int]) -> dict[int, CaseHistory]:
             ended_on=_day(updated) if state == "closed" else None,
             static=dict(zip(STATIC_FEATURES, _static_features(released, *facts), strict=True)),
         )
-    for case_id, day in (
-        Reoffence.objects.filter(case_id__in=case_ids).values_list("case_id", "offence_date").order_by("offence_date")
+    # The first new offence of the person after this release, whichever case it was recorded on: a reoffence
+    # belongs to the person's history (reported during supervision or after it ended).
+    by_person: dict[int, list[CaseHistory]] = defaultdict(list)
+    for history in histories.values():
+        by_person[history.person_id].append(history)
+    for person_id, day in (
+        Reoffence.objects.filter(person_id__in=list(by_person)).values_list("person_id", "offence_date").order_by("offence_date")
     ):
-        history = histories[case_id]
-        if history.first_reoffence is None and day > history.released_on:
-            history.first_reoffence = day
+        for history in by_person[person_id]:
+            if history.first_reoffence is None and day > history.released_on:
+                history.first_reoffence = day
     for case_id, starts_at, state in Appointment.objects.filter(
         case_id__in=case_ids, state__in=[AppointmentState.ATTENDED, AppointmentState.MISSED]
     ).values_list("case_id", "starts_at", "state"):

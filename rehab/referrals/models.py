@@ -77,7 +77,7 @@ class StageState(models.TextChoices):
 class Stage(ConcurrentTransitionMixin, models.Model):
     """One domain of a case's plan. Its state follows its hand-offs (see services.handoffs)."""
 
-    MACHINE_ACTORS = _("follows its hand-offs; the officer discontinues (rehab/referrals/services/handoffs.py)")
+    MACHINE_ACTORS = "follows its hand-offs; the officer discontinues (rehab/referrals/services/handoffs.py)"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="stages", verbose_name=_("case"))
     domain = models.CharField(_("domain"), max_length=20, choices=StageDomain.choices)
@@ -243,7 +243,7 @@ class HandoffQuerySet(models.QuerySet["Handoff"]):
 class Handoff(ConcurrentTransitionMixin, models.Model):
     """A referral from a probation office to an office of a partner agency about one stage."""
 
-    MACHINE_ACTORS = _(
+    MACHINE_ACTORS = (
         "sender's side: send, withdraw; receiving office: accept, decline, complete (rehab/referrals/services/handoffs.py)"
     )
 

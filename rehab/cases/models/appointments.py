@@ -54,7 +54,7 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    MACHINE_ACTORS = _(
+    MACHINE_ACTORS = (
         "the case's officer or supervisor; the staff of the partner office that holds it (rehab/cases/services/appointments.py)"
     )
 

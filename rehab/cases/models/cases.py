@@ -192,7 +192,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     objects = CaseQuerySet.as_manager()
 
-    MACHINE_ACTORS = _("the case's officer or the supervisor of its office (rehab/cases/services/cases.py)")
+    MACHINE_ACTORS = "the case's officer or the supervisor of its office (rehab/cases/services/cases.py)"
 
     class Meta:
         verbose_name = _("case")
