@@ -108,19 +108,11 @@ def model_card(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def model_decide(request: AuthenticatedRequest, pk: int, decision: str) -> HttpResponse:
     if not request.user.has_perm("analytics.decide_model"):
         raise PermissionDenied
+    decide = {"approve": model_approve, "reject": model_reject}.get(decision)
+    if decide is None or not RiskModelVersion.objects.filter(pk=pk).exists():
+        raise Http404
     form = DecisionForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        if decision == "approve":
-            model_approve(version_id=pk, by=request.user, note=note)
-        elif decision == "reject":
-            model_reject(version_id=pk, by=request.user, note=note)
-        else:
-            raise Http404
-    except ApplicationError as error:
-        messages.error(request, str(error.message))
-    except RiskModelVersion.DoesNotExist as missing:
-        raise Http404 from missing
-    else:
+    if attempt(lambda: decide(version_id=pk, by=request.user, note=note), request=request):
         messages.success(request, _("Decision recorded."))
     return redirect("analytics:model_card", pk=pk)

@@ -194,7 +194,8 @@ def query_frame(queryset: models.QuerySet[Any], columns: Sequence[str], *, text:
                 frame[name] = frame[name].map(lambda value: value if value is None else str(value))
             return frame
         buffer = io.BytesIO()
-        with cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
+        # psycopg's own cursor: Django's debug cursor (DEBUG on, as under `make run`) takes no parameters for COPY.
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
             for data in copy:
                 buffer.write(data)
     buffer.seek(0)

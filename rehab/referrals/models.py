@@ -316,12 +316,12 @@ class Handoff(ConcurrentTransitionMixin, models.Model):
         return [str(ShareCategory(code).label) for code in self.shared if code in ShareCategory.values]
 
     def overdue(self, today: date | None = None) -> str:
-        """'respond' or 'complete' when a deadline has passed, else ''. Derived, never stored."""
+        """The deadline breached (an ``EscalationBreach``: respond or complete), else "". Derived, never stored."""
         today = today or timezone.localdate()
         if self.state == HandoffState.SENT and self.respond_by and self.respond_by < today:
-            return "respond"
+            return EscalationBreach.RESPOND
         if self.state == HandoffState.ACCEPTED and self.complete_by and self.complete_by < today:
-            return "complete"
+            return EscalationBreach.COMPLETE
         return ""
 
     @fsm_log_by

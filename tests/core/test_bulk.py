@@ -89,3 +89,18 @@ def test_array_text_is_a_postgresql_array_literal():
 
     assert array_text([3, 1, 2]) == "{3,1,2}" and array_text([]) == "{}"
     assert array_text(iter([date(2026, 11, 26), date(2027, 1, 2)])) == "{2026-11-26,2027-01-02}"
+
+
+def test_the_bulk_paths_work_with_the_debug_cursor_of_DEBUG_on(officer):
+    """`make run` serves with DEBUG on, where Django wraps every cursor in its debug cursor: COPY with
+    parameters must still work there (it broke every rescore after a model was approved)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from rehab.notifications.models import Notification as Note
+
+    with CaptureQueriesContext(connection):  # what DEBUG switches on: the debug cursor
+        rows_insert(Note, ("user_id", "kind", "params", "link", "created_at"), [(officer.pk, "x", {}, "", timezone.now())])
+        frame = query_frame(
+            Note.objects.filter(user_id=officer.pk, kind="x").values_list("id", "kind"), ["id", "kind"], text=["kind"]
+        )
+    assert list(frame["kind"]) == ["x"]
