@@ -119,6 +119,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "reference.User"
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
+    "rehab.reference.auth.AdministratorBackend",
     "rehab.reference.auth.LoginBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -11,7 +11,7 @@ from typing import Any
 
 import rules
 
-from rehab.reference.rules import is_admin, is_agency_staff, is_officer, is_supervisor
+from rehab.reference.rules import is_agency_staff, is_officer, is_supervisor
 
 
 @rules.predicate
@@ -38,7 +38,7 @@ def is_of_holding_office(user: Any, appointment: Any) -> bool:
     return appointment is not None and appointment.office_id == user.office_id
 
 
-rules.add_perm("cases.read_case", works_on_case | is_admin)
+rules.add_perm("cases.read_case", works_on_case)
 rules.add_perm("cases.work_on_case", works_on_case)
 rules.add_perm("cases.supervise_case", is_supervisor & is_case_office)
 rules.add_perm("cases.open_case", is_officer | is_supervisor)

@@ -7,6 +7,9 @@ fresh database has them without a manual step; administrators keep them up to da
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import auth
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import translation
@@ -192,6 +195,21 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    # Access comes from the roles and the rules alone (each app's rules.py): Django's PermissionsMixin lets an
+    # active superuser pass every check, which would put the administrator above the rules, reading and
+    # changing any case. Here ``is_superuser`` grants nothing; the administrator's own work, the reference
+    # data and accounts in the admin site, is granted by rehab.reference.auth.AdministratorBackend.
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        return self.is_active and any(
+            backend.has_perm(self, perm, obj) for backend in auth.get_backends() if hasattr(backend, "has_perm")
+        )
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_active and any(
+            backend.has_module_perms(self, app_label) for backend in auth.get_backends() if hasattr(backend, "has_module_perms")
+        )
 
     @property
     def is_officer(self) -> bool:

@@ -41,7 +41,3 @@ def is_agency_staff(user: Any) -> bool:
         and getattr(user, "role", None) == Role.AGENCY_STAFF
         and user.office_id is not None
     )
-
-
-# Administrators keep the reference data and the accounts (the admin site); they do no case work.
-rules.add_perm("reference.administer", is_admin)
