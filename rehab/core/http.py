@@ -67,8 +67,9 @@ def page_status(request: HttpRequest, outcome: Outcome[Any] | None = None) -> in
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
-    """The ``next`` the form carried, if it points back into this site; otherwise ``default``."""
+    """The ``next`` the form carried, if it is a path of this site (``/cases/1/#plan``); otherwise ``default``."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    is_path = target.startswith("/") and not target.startswith("//") and "\x00" not in target
+    if is_path and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default

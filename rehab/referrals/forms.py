@@ -10,8 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rehab.core.forms import EraDateField
-from rehab.reference.models import Office, ServiceOffer
+from rehab.reference.models import Office, Province, ServiceOffer
 from rehab.referrals.models import HandoffOutcome, ShareCategory, StageDomain
+
+
+class ProvinceChoiceForm(forms.Form):
+    """Which province's catalogue the hand-off form lists (the case office's by default)."""
+
+    province = forms.RegexField(regex=r"^[0-9]{2}$", required=False)
+
+    def clean_province(self) -> Province | None:
+        code = self.cleaned_data["province"]
+        return Province.objects.filter(code=code).first() if code else None
 
 
 class StageForm(forms.Form):

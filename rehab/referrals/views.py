@@ -32,7 +32,15 @@ from rehab.core.pagination import CappedPaginator, CountedPaginator
 from rehab.reference.http import AuthenticatedRequest
 from rehab.reference.models import Province
 from rehab.reference.selectors import partner_offices_in
-from rehab.referrals.forms import CompleteForm, ConsentForm, HandoffSendForm, ProgressForm, ReasonForm, StageForm
+from rehab.referrals.forms import (
+    CompleteForm,
+    ConsentForm,
+    HandoffSendForm,
+    ProgressForm,
+    ProvinceChoiceForm,
+    ReasonForm,
+    StageForm,
+)
 from rehab.referrals.models import Handoff, HandoffState, Stage, StageDomain
 from rehab.referrals.selectors import (
     INBOX_TABS,
@@ -176,9 +184,9 @@ def consent_withdraw_view(request: AuthenticatedRequest, pk: int, consent_id: in
 def handoff_new(request: AuthenticatedRequest, pk: int, stage_id: int) -> HttpResponse:
     case = case_or_404(request, pk)
     stage = _stage_of(case, stage_id)
-    province = request.GET.get("province") or request.POST.get("province") or case.office.province_id
-    if not Province.objects.filter(pk=province).exists():
-        province = case.office.province_id
+    chosen = ProvinceChoiceForm({"province": request.GET.get("province") or request.POST.get("province") or ""})
+    chosen_province = chosen.cleaned_data.get("province") if chosen.is_valid() else None
+    province = chosen_province.pk if chosen_province else case.office.province_id
     offers = catalogue_for_stage(stage=stage, province_code=province)
     form = HandoffSendForm(request.POST if request.method == "POST" else None, offers=offers)
     outcome = None
