@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Only this machine reaches the development server; LISTEN=0.0.0.0 opens it to the network.
+LISTEN ?= 127.0.0.1
 # Tests run on PostgreSQL (the local server, trust auth) unless DATABASE_URL says otherwise.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/khuenkhondee
 
@@ -22,8 +24,8 @@ run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_periodic_tasks
 	$(PY) manage.py seed_demo --if-empty
-	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
-	$(PY) manage.py runserver 0.0.0.0:$(PORT)
+	@echo "Serving on http://$(LISTEN):$(PORT)/  (Ctrl-C stops it)"
+	$(PY) manage.py runserver $(LISTEN):$(PORT)
 
 test: $(VENV)/.dev
 	DJANGO_ENV=test DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest $(PYTEST_ARGS)
