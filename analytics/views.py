@@ -21,7 +21,7 @@ from analytics.models import RiskModelVersion
 from analytics.selectors import acknowledgement_speed, calibration_figure_json, fairness_tables, flags_of_case, office_flags
 from analytics.services import flag_acknowledge, flag_override, flag_resolve, model_approve, model_reject
 from rehab.audit.models import AuditAction
-from rehab.audit.services import audit_record
+from rehab.audit.services import audit_page_read, audit_record
 from rehab.cases.views import case_or_404
 from rehab.core.errors import ApplicationError
 from rehab.core.http import attempt
@@ -68,6 +68,7 @@ def office_flags_view(request: AuthenticatedRequest) -> HttpResponse:
         (flag, round((flag.acted_at - flag.raised_at).total_seconds() / 3600, 1) if flag.acted_at else None)
         for flag in page.object_list
     ]
+    audit_page_read(actor=user, page="office_flags", object_type="cases.case", ids=[flag.case_id for flag, _hours in rows])
     return render(
         request,
         "analytics/office_flags.html",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any
 
@@ -47,3 +48,14 @@ def audit_record(
         outcome=outcome,
         detail=detail or {},
     )
+
+
+def audit_page_read(
+    *, actor: Any, page: str, object_type: str, ids: Iterable[Any], obj: models.Model | None = None
+) -> AuditEvent:
+    """A page showed people's data: which page, and the records it showed (a list's page of up to a few dozen
+    ids, or one record). Names never go into the trail, only the ids a later inquiry can look up."""
+    shown = [str(pk) for pk in ids]
+    if obj is not None:
+        return audit_record(actor=actor, action=AuditAction.VIEW, obj=obj, detail={"page": page})
+    return audit_record(actor=actor, action=AuditAction.VIEW, object_type=object_type, detail={"page": page, "shown": shown})

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rehab.audit.models import AuditAction, AuditOutcome
-from rehab.audit.services import audit_record
+from rehab.audit.services import audit_page_read, audit_record
 from rehab.cases.extensions import registry
 from rehab.cases.forms import (
     TRANSITION_FORMS,
@@ -109,7 +109,15 @@ def _case_list(request: AuthenticatedRequest) -> dict[str, Any]:
 def caseload_view(request: AuthenticatedRequest) -> HttpResponse:
     if not request.user.has_perm("cases.open_case"):
         raise PermissionDenied
-    return render(request, "cases/caseload.html", _case_list(request))
+    context = _case_list(request)
+    _audit_list(request, "caseload", context)
+    return render(request, "cases/caseload.html", context)
+
+
+def _audit_list(request: AuthenticatedRequest, page: str, context: dict[str, Any]) -> None:
+    """A list of cases shows people's names: which ones, to whom."""
+    shown = [case.pk for case in context["page"].object_list]
+    audit_page_read(actor=request.user, page=page, object_type=Case._meta.label_lower, ids=shown)
 
 
 @login_required
@@ -294,7 +302,10 @@ def assessment_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = case_or_404(request, pk)
     if not attempt(lambda: assessment_check_may_assess(case=case, by=request.user), request=request):
         return redirect("cases:detail", pk=case.pk)
-    # Opening the page writes nothing: the draft is created by the first save.
+    # Opening the page writes no assessment (the draft is created by the first save), only the read: the
+    # page shows the health and drug notes.
+    if request.method == "GET":
+        audit_page_read(actor=request.user, page="assessment", obj=case)
     draft = assessment_draft(case=case)
     initial: dict[str, Any] = {
         "assessed_on": timezone.localdate(),
@@ -353,6 +364,7 @@ def office_view(request: AuthenticatedRequest) -> HttpResponse:
         "officers": [load["officer"] for load in loads],
         "open_states": OPEN_STATES,
     }
+    _audit_list(request, "office", context)
     return render(request, "cases/office.html", context)
 
 

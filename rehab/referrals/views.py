@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from rehab.audit.ledger import ledger_entries_of
 from rehab.audit.models import AuditAction, AuditOutcome
-from rehab.audit.services import audit_record
+from rehab.audit.services import audit_page_read, audit_record
 from rehab.cases.forms import AppointmentForm
 from rehab.cases.models import AppointmentKind, Case
 from rehab.cases.selectors import appointments_at
@@ -100,7 +100,9 @@ def _stage_of(case: Case, stage_id: int) -> Stage:
 
 @login_required
 def case_plan(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    return _render_plan(request, case_or_404(request, pk))
+    case = case_or_404(request, pk)
+    audit_page_read(actor=request.user, page="plan", obj=case)
+    return _render_plan(request, case)
 
 
 @login_required
@@ -184,6 +186,8 @@ def consent_withdraw_view(request: AuthenticatedRequest, pk: int, consent_id: in
 def handoff_new(request: AuthenticatedRequest, pk: int, stage_id: int) -> HttpResponse:
     case = case_or_404(request, pk)
     stage = _stage_of(case, stage_id)
+    if request.method == "GET":
+        audit_page_read(actor=request.user, page="handoff_new", obj=case)
     chosen = ProvinceChoiceForm({"province": request.GET.get("province") or request.POST.get("province") or ""})
     chosen_province = chosen.cleaned_data.get("province") if chosen.is_valid() else None
     province = chosen_province.pk if chosen_province else case.office.province_id
@@ -342,6 +346,7 @@ def inbox_view(request: AuthenticatedRequest) -> HttpResponse:
     # The open tabs were just counted; the done tab (every closed hand-off of the office) is not.
     paginator = CappedPaginator(handoffs, 25) if tab == "done" else CountedPaginator(handoffs, 25, count=counts[tab])
     page = paginator.get_page(request.GET.get("page"))
+    audit_page_read(actor=request.user, page=f"inbox:{tab}", object_type=Handoff._meta.label_lower, ids=[h.pk for h in page])
     return render(
         request,
         "referrals/inbox.html",
@@ -384,6 +389,7 @@ def sent_handoffs(request: AuthenticatedRequest) -> HttpResponse:
         raise PermissionDenied
     state = request.GET.get("state", "open")  # "all" or an unknown state shows every hand-off
     page = CappedPaginator(sender_handoffs(user=request.user, state=state), 25).get_page(request.GET.get("page"))
+    audit_page_read(actor=request.user, page="sent_handoffs", object_type=Handoff._meta.label_lower, ids=[h.pk for h in page])
     return render(
         request,
         "referrals/handoffs.html",
@@ -395,6 +401,7 @@ def sent_handoffs(request: AuthenticatedRequest) -> HttpResponse:
 def case_handoffs_json(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     """The case page polls this to show its hand-offs' states as they change."""
     case = case_or_404(request, pk)
+    audit_page_read(actor=request.user, page="handoffs.json", obj=case)
     today = timezone.localdate()
     return JsonResponse(
         {
