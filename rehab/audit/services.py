@@ -51,7 +51,7 @@ def audit_record(
 
 
 def audit_page_read(
-    *, actor: Any, page: str, object_type: str, ids: Iterable[Any], obj: models.Model | None = None
+    *, actor: Any, page: str, obj: models.Model | None = None, object_type: str = "", ids: Iterable[Any] = ()
 ) -> AuditEvent:
     """A page showed people's data: which page, and the records it showed (a list's page of up to a few dozen
     ids, or one record). Names never go into the trail, only the ids a later inquiry can look up."""
