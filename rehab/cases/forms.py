@@ -27,7 +27,7 @@ from rehab.cases.models import (
     Sex,
 )
 from rehab.core.forms import EraDateField
-from rehab.core.validators import normalize_national_id, validate_national_id
+from rehab.core.validators import normalize_national_id, validate_name, validate_national_id, validate_phone
 from rehab.reference.models import District, User
 
 
@@ -49,10 +49,14 @@ class NationalIdField(forms.CharField):
 
 class IntakeForm(forms.Form):
     national_id = NationalIdField()
-    first_name_th = forms.CharField(label=_("First name (Thai)"), max_length=100)
-    last_name_th = forms.CharField(label=_("Last name (Thai)"), max_length=100)
-    first_name_en = forms.CharField(label=_("First name (Latin script)"), max_length=100, required=False)
-    last_name_en = forms.CharField(label=_("Last name (Latin script)"), max_length=100, required=False)
+    first_name_th = forms.CharField(label=_("First name (Thai)"), max_length=100, validators=[validate_name])
+    last_name_th = forms.CharField(label=_("Last name (Thai)"), max_length=100, validators=[validate_name])
+    first_name_en = forms.CharField(
+        label=_("First name (Latin script)"), max_length=100, required=False, validators=[validate_name]
+    )
+    last_name_en = forms.CharField(
+        label=_("Last name (Latin script)"), max_length=100, required=False, validators=[validate_name]
+    )
     date_of_birth = EraDateField(label=_("Date of birth"))
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices])
     nationality = forms.RegexField(
@@ -64,19 +68,25 @@ class IntakeForm(forms.Form):
         help_text=_("Two-letter country code: TH for Thai; MM, LA, KH for Myanmar, Laos, Cambodia."),
         error_messages={"invalid": _("Enter a two-letter country code, for example TH.")},
     )
-    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=20, required=False, validators=[validate_phone], help_text=_("For example 081-234-5678.")
+    )
     home_district = forms.ModelChoiceField(
         label=_("Home district"),
         queryset=District.objects.select_related("province").order_by("province__name_th", "name_th"),
         required=False,
     )
     release_type = forms.ChoiceField(label=_("Release type"), choices=[("", "—"), *ReleaseType.choices])
-    release_date = EraDateField(label=_("Release date"))
+    # Released people come to probation within years of their release, not decades.
+    release_date = EraDateField(label=_("Release date"), earliest=lambda: timezone.localdate() - timedelta(days=20 * 365))
     facility = forms.CharField(label=_("Released from (facility)"), max_length=200, required=False)
     offence_category = forms.ChoiceField(label=_("Offence category"), choices=[("", "—"), *OffenceCategory.choices])
     sentence_months = forms.IntegerField(label=_("Sentence (months)"), min_value=0, max_value=1200)
     prior_convictions = forms.IntegerField(label=_("Prior convictions"), min_value=0, max_value=200, initial=0)
-    supervision_end_date = EraDateField(label=_("Supervision ends"), required=False)
+    # Probation and parole run for years, not decades: 31/12/9999 is a typo, not an end.
+    supervision_end_date = EraDateField(
+        label=_("Supervision ends"), required=False, latest=lambda: timezone.localdate() + timedelta(days=25 * 365)
+    )
 
     PERSON_FIELDS = (
         "national_id",
@@ -172,7 +182,8 @@ class ReassignForm(VersionedForm):
 
 class ContactNoteForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of contact"), choices=ContactKind.choices)
-    contacted_on = EraDateField(label=_("Date"))
+    # Notes are written within days of the contact; a year back allows for a backlog, not for 0001 or 1857.
+    contacted_on = EraDateField(label=_("Date"), earliest=lambda: timezone.localdate() - timedelta(days=366))
     contacted_time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     text = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -83,7 +84,8 @@ class ConsentForm(forms.Form):
     categories = forms.MultipleChoiceField(
         label=_("What the person agrees to share"), choices=ShareCategory.choices, widget=forms.CheckboxSelectMultiple
     )
-    given_on = EraDateField(label=_("Given on"))
+    # A consent on file is recent: one given years ago is to be asked again.
+    given_on = EraDateField(label=_("Given on"), earliest=lambda: timezone.localdate() - timedelta(days=5 * 365))
 
     def __init__(self, *args: Any, offices: Any = None, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("given_on", timezone.localdate())

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from rehab.core.validators import mask_national_id, validate_national_id
+from rehab.core.validators import mask_national_id, validate_name, validate_national_id, validate_phone
 from rehab.reference.models import District
 
 
@@ -20,14 +20,14 @@ class Person(models.Model):
     """
 
     national_id = models.CharField(_("national ID"), max_length=13, unique=True, validators=[validate_national_id])
-    first_name_th = models.CharField(_("first name (Thai)"), max_length=100)
-    last_name_th = models.CharField(_("last name (Thai)"), max_length=100)
-    first_name_en = models.CharField(_("first name (Latin script)"), max_length=100, blank=True)
-    last_name_en = models.CharField(_("last name (Latin script)"), max_length=100, blank=True)
+    first_name_th = models.CharField(_("first name (Thai)"), max_length=100, validators=[validate_name])
+    last_name_th = models.CharField(_("last name (Thai)"), max_length=100, validators=[validate_name])
+    first_name_en = models.CharField(_("first name (Latin script)"), max_length=100, blank=True, validators=[validate_name])
+    last_name_en = models.CharField(_("last name (Latin script)"), max_length=100, blank=True, validators=[validate_name])
     date_of_birth = models.DateField(_("date of birth"))
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
     nationality = models.CharField(_("nationality"), max_length=2, default="TH", help_text=_("ISO country code"))
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     home_district = models.ForeignKey(
         District, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("home district")
     )
