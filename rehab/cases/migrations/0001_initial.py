@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django_fsm
-import rehab.core.validators
 from django.conf import settings
 from django.db import migrations, models
+
+import rehab.core.validators
 
 
 class Migration(migrations.Migration):
