@@ -211,19 +211,42 @@ class TestIntake:
         assert (result.case.officer, result.case.office, result.case.state) == (officer, officer.office, CaseState.INTAKE)
         assert AuditEvent.objects.filter(action="create", object_id=str(result.case.pk)).exists()
 
+    def known(self) -> Person:
+        return make_person(first_name_th="สมหญิง", last_name_th="รักดี", date_of_birth=date(1995, 3, 15), phone="0812345678")
+
     def test_a_known_national_id_gets_the_new_case_on_the_existing_record(self, officer, supervisor):
-        person = make_person()
+        person = self.known()
         make_case(officer=officer, person=person, state=CaseState.COMPLETED)
-        result = case_intake(by=officer, person_data={**self.PERSON, "national_id": person.national_id}, case_data=self.CASE)
+        typed = {**self.PERSON, "first_name_th": " สมหญิง ", "national_id": person.national_id}
+        result = case_intake(by=officer, person_data=typed, case_data=self.CASE)
         assert result.person_existed and result.case.person == person
         assert Person.objects.filter(national_id=person.national_id).count() == 1
 
+    def test_a_known_id_with_another_name_or_birth_date_reveals_nothing_of_the_record(self, officer, other_supervisor):
+        person = self.known()
+        make_case(officer=make_user(Role.OFFICER, office=other_supervisor.office), person=person, state=CaseState.COMPLETED)
+        for typed in ({"first_name_th": "สมชาย"}, {"date_of_birth": date(1995, 3, 16)}):
+            with pytest.raises(ApplicationError) as error:
+                data = {**self.PERSON, **typed, "national_id": person.national_id}
+                case_intake(by=officer, person_data=data, case_data=self.CASE)
+            assert error.value.field == "national_id"
+            assert "สมหญิง" not in str(error.value.message) and "0812345678" not in str(error.value.message)
+        assert Case.objects.filter(person=person).count() == 1
+
     def test_a_person_with_an_open_case_cannot_get_a_second_one(self, officer):
-        person = make_person()
-        make_case(officer=officer, person=person)
+        person = self.known()
+        open_case = make_case(officer=officer, person=person)
         with pytest.raises(ApplicationError) as error:
             case_intake(by=officer, person_data={**self.PERSON, "national_id": person.national_id}, case_data=self.CASE)
-        assert error.value.field == "national_id"
+        assert error.value.field == "national_id" and open_case.number in str(error.value.message)
+
+    def test_an_open_case_at_another_office_is_not_named(self, officer, other_supervisor):
+        person = self.known()
+        elsewhere = make_case(officer=make_user(Role.OFFICER, office=other_supervisor.office), person=person)
+        with pytest.raises(ApplicationError) as error:
+            case_intake(by=officer, person_data={**self.PERSON, "national_id": person.national_id}, case_data=self.CASE)
+        message = str(error.value.message)
+        assert "transfer" in message and elsewhere.number not in message and elsewhere.office.name not in message
 
     def test_the_same_name_and_birth_date_is_a_warning_not_a_refusal(self, officer):
         twin = make_person(first_name_th="สมหญิง", last_name_th="รักดี", date_of_birth=date(1995, 3, 15))

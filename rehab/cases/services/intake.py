@@ -46,6 +46,19 @@ CASE_FIELDS = (
 )
 
 
+def same_person(person: Person, typed: dict[str, Any]) -> bool:
+    """The typed Thai names and date of birth are those of the record (spaces and case aside)."""
+
+    def clean(text: Any) -> str:
+        return " ".join(str(text or "").split()).casefold()
+
+    return (
+        clean(typed.get("first_name_th")) == clean(person.first_name_th)
+        and clean(typed.get("last_name_th")) == clean(person.last_name_th)
+        and typed.get("date_of_birth") == person.date_of_birth
+    )
+
+
 def case_intake(*, by: User, person_data: dict[str, Any], case_data: dict[str, Any], officer: User | None = None) -> IntakeResult:
     """Register a released person (or find them by national ID) and open a case in the user's office.
 
@@ -75,13 +88,28 @@ def case_intake(*, by: User, person_data: dict[str, Any], case_data: dict[str, A
                     field="national_id",
                 ) from exc
         else:
-            open_case = person.cases.open().select_related("office").first()
-            if open_case is not None:
+            # A known ID opens the case on the existing record only when the typed name and date of birth agree
+            # with it: otherwise the officer would be shown someone else's record (name, phone) for a typo.
+            if not same_person(person, person_data):
                 raise ApplicationError(
-                    _("This person already has an open case (%(number)s at %(office)s). Close or complete it first.")
-                    % {"number": open_case.number, "office": open_case.office.name},
+                    _(
+                        "This national ID is registered with another name or date of birth. Check the ID, the names "
+                        "and the date of birth against the ID card."
+                    ),
                     field="national_id",
                 )
+            open_case = person.cases.open().first()
+            if open_case is not None:
+                if by.has_perm("cases.read_case", open_case):
+                    message = _("This person already has an open case (%(number)s). Close or complete it first.") % {
+                        "number": open_case.number
+                    }
+                else:  # nothing about a case the user may not see: not its number, not its office
+                    message = _(
+                        "This person is under supervision elsewhere. A case is moved between offices by a transfer, "
+                        "which your supervisor asks of the other office."
+                    )
+                raise ApplicationError(message, field="national_id")
 
         case = Case(person=person, office=by.office, officer=officer, **{k: v for k, v in case_data.items() if k in CASE_FIELDS})
         case.full_clean(exclude=["person", "office", "officer", "state"])  # state is protected
