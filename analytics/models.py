@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from rehab.core.machines import SafeRefreshMixin
+
 if TYPE_CHECKING:
     from rehab.reference.models import User
 
@@ -27,7 +29,7 @@ class ModelStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class RiskModelVersion(ConcurrentTransitionMixin, models.Model):
+class RiskModelVersion(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
     """One trained model with everything its model card shows. Only an approved version scores."""
 
     MACHINE_ACTORS = "a manager; only a version that passes its quality checks (analytics/services.py)"
@@ -188,7 +190,7 @@ class FlagAction(models.TextChoices):
     NO_ACTION = "no_action", _("No action (reason given)")
 
 
-class RiskFlag(ConcurrentTransitionMixin, models.Model):
+class RiskFlag(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
     """Raised when a case enters the high tier or rises a tier. The officer decides what to do."""
 
     MACHINE_ACTORS = "the case's officer or the supervisor of its office (analytics/services.py)"

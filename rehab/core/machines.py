@@ -99,3 +99,32 @@ def transition_options(
             )
         )
     return options
+
+
+class SafeRefreshMixin:
+    """``refresh_from_db`` that leaves the state fields' protection alone.
+
+    django-fsm's own turns the protection of the model's state fields off for the whole class while it
+    reloads, and on again after: under a threaded server a request that reloads while another one has just
+    turned it back on fails with "Direct state modification is not allowed" (a 500 instead of a 409).
+    This reloads the values into the instance itself, which needs no protection lifted."""
+
+    def refresh_from_db(self, using: str | None = None, fields: Any = None, from_queryset: Any = None) -> None:
+        model = type(self)
+        queryset = from_queryset if from_queryset is not None else model._base_manager.db_manager(using)  # type: ignore[attr-defined]
+        fresh = queryset.get(pk=self.pk)  # type: ignore[attr-defined]
+        meta = self._meta  # type: ignore[attr-defined]
+        for model_field in meta.concrete_fields:
+            if fields is not None and model_field.attname not in fields and model_field.name not in fields:
+                continue
+            self.__dict__[model_field.attname] = fresh.__dict__[model_field.attname]
+            if model_field.is_relation and model_field.is_cached(self):
+                model_field.delete_cached_value(self)
+        for related in meta.related_objects:  # reverse one-to-ones (a case's latest risk) and the like
+            if related.is_cached(self):
+                related.delete_cached_value(self)
+        self.__dict__.pop("_prefetched_objects_cache", None)
+        self._state.db = fresh._state.db  # type: ignore[attr-defined]
+        update_initial_state = getattr(self, "_update_initial_state", None)
+        if update_initial_state is not None:  # ConcurrentTransitionMixin: the state this instance was loaded in
+            update_initial_state()

@@ -22,6 +22,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from rehab.cases.models import Case, NeedDomain, Person
+from rehab.core.machines import SafeRefreshMixin
 from rehab.reference.models import Office, Role, ServiceKind
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class StageState(models.TextChoices):
     DISCONTINUED = "discontinued", _("Discontinued")
 
 
-class Stage(ConcurrentTransitionMixin, models.Model):
+class Stage(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
     """One domain of a case's plan. Its state follows its hand-offs (see services.handoffs)."""
 
     MACHINE_ACTORS = "follows its hand-offs; the officer discontinues (rehab/referrals/services/handoffs.py)"
@@ -240,7 +241,7 @@ class HandoffQuerySet(models.QuerySet["Handoff"]):
         return self.filter(state=HandoffState.ACCEPTED, complete_by__lt=today)
 
 
-class Handoff(ConcurrentTransitionMixin, models.Model):
+class Handoff(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
     """A referral from a probation office to an office of a partner agency about one stage."""
 
     MACHINE_ACTORS = (

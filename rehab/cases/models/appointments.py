@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from rehab.cases.models.cases import Case
+from rehab.core.machines import SafeRefreshMixin
 from rehab.reference.models import Office
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class AppointmentState(models.TextChoices):
 APPOINTMENT_TRANSITIONS = ("attend", "miss", "cancel")
 
 
-class Appointment(ConcurrentTransitionMixin, models.Model):
+class Appointment(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="appointments", verbose_name=_("case"))
     # The office that holds it: the case's probation office, or a partner office serving the case (whose
     # staff then schedule and mark it, and see it on their hand-off).

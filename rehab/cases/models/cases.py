@@ -24,7 +24,7 @@ from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 from rehab.cases.extensions import open_work_on
 from rehab.cases.models.people import Person
 from rehab.core.errors import Conflict
-from rehab.core.machines import refusal
+from rehab.core.machines import SafeRefreshMixin, refusal
 from rehab.reference.models import Office, Role
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
         return self.none()  # the administrator included: keeping accounts is no reason to read cases
 
 
-class Case(ConcurrentTransitionMixin, models.Model):
+class Case(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
     """One release or supervision episode of a person."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases", verbose_name=_("person"))

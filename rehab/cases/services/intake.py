@@ -100,6 +100,7 @@ def case_intake(*, by: User, person_data: dict[str, Any], case_data: dict[str, A
                 )
             open_case = person.cases.open().first()
             if open_case is not None:
+                message: Any
                 if by.has_perm("cases.read_case", open_case):
                     message = _("This person already has an open case (%(number)s). Close or complete it first.") % {
                         "number": open_case.number
