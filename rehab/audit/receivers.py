@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -31,4 +32,16 @@ def _audit_login_failed(sender: Any, credentials: dict[str, Any], request: Any =
         action=AuditAction.LOGIN_FAILED,
         outcome=AuditOutcome.DENIED,
         actor_username=str(credentials.get("username", ""))[:150],
+    )
+
+
+@receiver(user_locked_out)
+def _audit_lockout(sender: Any, request: Any = None, username: str = "", ip_address: str = "", **kwargs: Any) -> None:
+    audit_record(
+        request=request,
+        actor=None,
+        action=AuditAction.LOGIN_FAILED,
+        outcome=AuditOutcome.DENIED,
+        actor_username=str(username or "")[:150],
+        detail={"locked_out": True},
     )

@@ -18,6 +18,7 @@ ADMINISTERED = {
     "reference": ("view", "add", "change", "delete"),
     "audit": ("view",),
     "django_celery_beat": ("view", "add", "change", "delete"),
+    "axes": ("view", "delete"),  # failed-login records and lockouts: deleting one unlocks the account
 }
 
 
