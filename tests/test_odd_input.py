@@ -7,28 +7,16 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from rehab.cases.models import CaseState
 from rehab.reference.models import Role
 from tests.factories import make_case, make_user, send_to_employment
+from tests.urlwalk import url_patterns
 
 pytestmark = pytest.mark.django_db
 
 ODD_VALUES = ["\x00", "x" * 5000 + "\u202e", "-1", "99999999999999999999"]
 PARAMS = ["q", "state", "sort", "page", "tab", "type", "id", "user", "province", "next", "handoff"]
-
-
-def _patterns(resolver: URLResolver | None = None, prefix: str = "") -> list[tuple[str, URLPattern]]:
-    found = []
-    for entry in (resolver or get_resolver()).url_patterns:
-        if isinstance(entry, URLResolver):
-            if str(entry.pattern).startswith("admin/"):
-                continue  # Django's own admin, tested by Django
-            found += _patterns(entry, prefix + str(entry.pattern))
-        else:
-            found.append((prefix + str(entry.pattern), entry))
-    return found
 
 
 def _fill(route: str, ids: dict[str, int]) -> str:
@@ -48,7 +36,7 @@ def test_every_page_answers_odd_parameters_without_a_server_error(client, office
     ]
     failures = []
     # Not the language switch or the log-out, which would end the session the other requests need.
-    routes = [route for route, _pattern in _patterns() if "i18n" not in route and "logout" not in route]
+    routes = [route for route, _pattern in url_patterns() if "i18n" not in route and "logout" not in route]
     for user, ids, value in itertools.product(users, id_sets, ODD_VALUES):
         client.force_login(user)
         odd = dict.fromkeys(PARAMS, value)  # every parameter a page might read, at once

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from rehab.audit.models import AuditEvent
 from tests.factories import send_to_employment
-from tests.test_odd_input import _patterns
+from tests.urlwalk import url_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ NOT_PERSONAL = {
 
 def test_every_url_pattern_is_classified():
     """A new page must be put in one list or the other (and, if it shows a person, be audited)."""
-    names = {pattern.name for _route, pattern in _patterns() if pattern.name and pattern.name != "set_language"}
+    names = {pattern.name for _route, pattern in url_patterns() if pattern.name and pattern.name != "set_language"}
     classified = {name.split(":")[-1] for name in NOT_PERSONAL | {name for name, _args, _reader in PERSONAL_PAGES}}
     assert names <= classified, sorted(names - classified)
 
