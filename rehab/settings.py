@@ -218,12 +218,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "khuenkhondee@localhost") or 
 CASELOAD_PAGE_SIZE = env_int("CASELOAD_PAGE_SIZE", default=25, minimum=5, maximum=200)
 
 SESSION_COOKIE_HTTPONLY = True
-# Officers use shared machines: a session ends after 30 idle minutes (each request starts them again), and
-# after a working day whatever happens (rehab.reference.middleware.SessionLifetimeMiddleware).
+# Officers use shared machines: a session ends after 30 idle minutes, and after a working day whatever happens
+# (rehab.reference.middleware.SessionLifetimeMiddleware), and its cookie when the browser closes.
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", default=30 * 60, minimum=60)
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", default=10 * 3600, minimum=300)
-SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
