@@ -24,13 +24,20 @@ the reference figures of the design (§8):
   date, and nothing is recorded after the new offence, so a model that reads only what was
   known at a date can learn from it. The data is synthetic: it shows what the system does, and
   says nothing about real people;
+* every row is one the services could have written (tests/demo/test_demo_invariants.py checks
+  them): a new offence follows the person's latest release before it (its episode, as
+  ``reoffence_record`` finds it); recorded while that case is open it moves the case to
+  ``reoffended`` (``ended_case``), recorded after the case completed it leaves the case as it
+  was (most new offences come after supervision);
 * a person who reoffends goes back to prison (or court) and may come out again with a new
-  case, so one person may have past cases and at most one open case;
+  case, opened only once the previous one ended (``case_intake``), so one person may have past
+  cases and at most one open case;
 * about 40% of the people also have an earlier episode released *before* the three-year
   window (the system's records of people who came back): those cases always end in a new
   offence, so cohort statistics are meaningful for releases of the last three years. They are
-  legacy records: assessments, notes and transitions, but no plan, hand-offs or appointments
-  (the hand-off and appointment modules start with the window).
+  legacy records: assessments (asking for no plan stage), notes and transitions, a plan with
+  no stage ("no needs", which their activation needed), and no hand-offs or appointments (the
+  hand-off and appointment modules start with the window).
 
 Rows are written in chunks with PostgreSQL's COPY (or multi-row INSERTs elsewhere) and ids
 allocated up front, so no query is made per row and memory stays bounded. An empty PostgreSQL
@@ -72,7 +79,6 @@ from django_fsm_log.models import StateLog
 from rehab.audit.ledger import chain_lock, entry_hash, entry_signature
 from rehab.audit.models import TransactionEntry
 from rehab.cases.models import (
-    CASE_TRANSITIONS,
     OPEN_STATES,
     Appointment,
     AppointmentKind,
@@ -94,6 +100,8 @@ from rehab.cases.models import (
     Sex,
     domains_in_need,
 )
+from rehab.cases.models.cases import may_supervise_case
+from rehab.cases.services.appointments import MARKS as APPOINTMENT_MARKS
 from rehab.core.validators import national_id_check_digit
 from rehab.core.workdays import add_working_days
 from rehab.notifications.models import Notification
@@ -437,6 +445,8 @@ APPT_SCHEDULED, APPT_ATTENDED, APPT_MISSED, APPT_CANCELLED = (
     str(state.value)
     for state in (AppointmentState.SCHEDULED, AppointmentState.ATTENDED, AppointmentState.MISSED, AppointmentState.CANCELLED)
 )
+# The transition that marks an appointment so (appointment_mark's MARKS the other way round).
+APPOINTMENT_MARK = {str(state.value): name for name, state in APPOINTMENT_MARKS.items()}
 REPORT_IN, HOME_VISIT = str(AppointmentKind.REPORT_IN.value), str(AppointmentKind.HOME_VISIT.value)
 OPEN_CASE_STATES = frozenset(str(state) for state in OPEN_STATES)
 DRUGS = str(OffenceCategory.DRUGS.value)
@@ -1040,7 +1050,7 @@ class Simulator:
 
     def _calibrate(self) -> Hazard:
         """λ of the hazard, from a fixed sample of first releases lived to the end (see Hazard)."""
-        saved, self.rng = self.rng, Random(20_180_101)  # noqa: S311 - demo data, not secrets
+        saved, self.rng = self.rng, Random(20_180_101)
         self.hazard = Hazard([0.0] * len(Hazard.TARGETS))  # no draws while sampling
         release = self.today - 2_200  # long enough ago for whole lives, however long the supervision
         samples = []
@@ -1162,6 +1172,8 @@ class Simulator:
 
         # Its life until then: needs, plan, hand-offs, appointments; then the new offence they influence.
         case.needs = self.needs(case)
+        if case.legacy:  # before the plan module: no domain asked for a stage, so the plan has none ("no needs")
+            case.needs = [(domain, level, False, note) for domain, level, _stage, note in case.needs]
         limit = min(min(endings)[0], now)
         if not case.legacy:
             self._live(
@@ -1177,8 +1189,10 @@ class Simulator:
                 case.reoffence_recorded = recorded
                 case.reoffence_source = ReoffenceSource.POLICE if rng.random() < 0.6 else ReoffenceSource.COURT
 
-        # What ends the case: the first of a new offence during supervision, a closure, the end of supervision.
-        if case.reoffence_day is not None and case.reoffence_day <= supervision_end and case.reoffence_recorded:
+        # What ends the case: the first of a new offence recorded while it is open (reoffence_record moves an open
+        # case to reoffended, whenever the offence was), a closure, the end of supervision. An offence recorded
+        # after the case ended leaves it as it was.
+        if case.reoffence_day is not None and case.reoffence_recorded:
             endings.append((case.reoffence_recorded, "reoffend", ""))
         ending = min(endings)
         end = ending[0] if ending[0] <= now else now
@@ -1512,9 +1526,13 @@ class Simulator:
                 first = self.case(
                     person, release=earlier, profile=self.profile(), priors=priors, reoffence_day=offence_day, may_close=False
                 )
-                first.reoffence_category = profile.offence
-                cases.append(first)
-                priors += 1
+                # case_intake opens no case while another is open: the new release comes after the earlier case
+                # ended (its offence recorded late, the custody short), or the earlier episode is not kept.
+                if not first.is_open and self.after(first) <= self.today:
+                    release = max(release, self.after(first))
+                    first.reoffence_category = profile.offence
+                    cases.append(first)
+                    priors += 1
         case = self.case(person, release=release, profile=profile, priors=priors)
         cases.append(case)
         for _ in range(3):
@@ -1522,7 +1540,7 @@ class Simulator:
                 break
             following = self.profile()
             case.reoffence_category = following.offence
-            release = case.reoffence_day + self.custody_days(following)
+            release = max(case.reoffence_day + self.custody_days(following), self.after(case))
             if release > self.today:
                 break
             priors += 1
@@ -1530,6 +1548,11 @@ class Simulator:
             cases.append(case)
         if case.reoffence_day is not None and not case.reoffence_category:
             case.reoffence_category = self.profile().offence
+
+    @staticmethod
+    def after(case: CaseSim) -> int:
+        """The first day a new release of the person can be on: the day after this (ended) case ended."""
+        return case.end // DAY + 1
 
     # what the officer writes ------------------------------------------------------------------
 
@@ -1713,6 +1736,8 @@ class Table:
 
 def _sqlite_datetime(value: datetime) -> str:
     """What Django's SQLite backend stores for an aware datetime: naive UTC, as text."""
+    if value.tzinfo is UTC:  # as_datetime's: the text without its "+00:00", a third of the time
+        return value.isoformat(" ")[:-6]
     return str(value.astimezone(UTC).replace(tzinfo=None))
 
 
@@ -1986,7 +2011,7 @@ AGENCY_INBOX_SCRIPT = [
 ]
 # Of the demo officer's active cases, these many missed their latest appointment.
 OFFICER_RECENTLY_MISSED = 3
-# Stage, hand-off (and appointment) transition logs are kept for every case up to this many
+# Stage, hand-off and appointment transition logs are kept for every case up to this many
 # people, and for the demo officer's cases always; at scale the chained record has every step.
 STEP_LOGS_UP_TO = 50_000
 
@@ -2002,7 +2027,7 @@ def seed(
     """Create ``people`` released people with their cases (about 1.5 each) and everything around them."""
     started = time.monotonic()
     seed = seed if seed is not None else secrets.randbelow(10**6)
-    rng = Random(seed)  # noqa: S311 - demo data, not secrets
+    rng = Random(seed)
     result = SeedResult(seed=seed)
     now = timezone.now()
 
@@ -2016,8 +2041,10 @@ def seed(
     if not districts or "10" not in offices:
         raise RuntimeError("The reference data is missing: run `manage.py migrate` first.")
     catalogue: dict[str, dict[str, tuple[int, int, int]]] = {}
+    # Only state offices: the seed shares on the agreement's public task, and a hand-off to anyone else needs
+    # a recorded consent (handoff_send), which the demo people have not given.
     for office_id, province, service, respond, complete in (
-        ServiceOffer.objects.filter(active=True)
+        ServiceOffer.objects.filter(active=True, office__unit__is_state=True)
         .order_by("office__province_id", "service", "office_id")
         .values_list("office_id", "office__province_id", "service", "respond_days", "complete_days")
     ):
@@ -2068,6 +2095,7 @@ def seed(
         case_type=ContentType.objects.get_for_model(Case).pk,
         stage_type=ContentType.objects.get_for_model(Stage).pk,
         handoff_type=ContentType.objects.get_for_model(Handoff).pk,
+        appointment_type=ContentType.objects.get_for_model(Appointment).pk,
         history=history,
         check_ids=Person.objects.exists(),
         by_supervisor=supervisor_transitions(),
@@ -2271,12 +2299,8 @@ NOTIFICATION_COLUMNS = ["id", "user_id", "kind", "params", "link", "created_at",
 
 def supervisor_transitions() -> set[str]:
     """The case transitions only a supervisor may take (their log names the supervisor)."""
-    names = set()
-    for name in CASE_TRANSITIONS:
-        for move in getattr(Case, name)._django_fsm.transitions.values():
-            if getattr(move.permission, "__name__", "") == "may_supervise_case":
-                names.add(name)
-    return names
+    state: Any = Case._meta.get_field("state")
+    return {move.name for move in state.get_all_transitions(Case) if move.permission is may_supervise_case}
 
 
 STAGE_GOALS = {
@@ -2324,6 +2348,7 @@ class Context:
     case_type: int
     stage_type: int
     handoff_type: int
+    appointment_type: int
     history: bool
     check_ids: bool
     by_supervisor: set[str]
@@ -2399,7 +2424,7 @@ def _write_chunk(batch: list[PersonSim], ctx: Context, result: SeedResult) -> No
             need_rows.extend((next_assessment, *need) for need in needs)
             next_assessment += 1
             if finished:
-                no_needs = not case.stages if not case.legacy else not any(stage for *_n, stage, _t in needs)
+                no_needs = not case.stages  # activation needs a stage or a recorded "no needs"
                 approved_by = case.supervisor_id if "activate" in ctx.by_supervisor else by
                 plan[case.id] = (no_needs, case.activated, approved_by if case.activated else None)
         for event in case.events:
@@ -2497,7 +2522,7 @@ def _write_chunk(batch: list[PersonSim], ctx: Context, result: SeedResult) -> No
         next_id += 1
 
     _write_plans([c for c in full_cases if c.assessment_finished is not None and not c.legacy], ctx, log_rows)
-    _write_appointments(cases, ctx)
+    _write_appointments(cases, ctx, log_rows)
 
     next_id = ids["statelog"].take(len(log_rows))
     add = tables["statelog"].add
@@ -2808,9 +2833,10 @@ class Chain:
         return self.take()
 
 
-def _write_appointments(cases: list[CaseSim], ctx: Context) -> None:
+def _write_appointments(cases: list[CaseSim], ctx: Context, log_rows: list[tuple[Any, ...]]) -> None:
     """Every appointment of a case with its history; for the others (``--no-history``), those of
-    open cases from the last four months and the next one."""
+    open cases from the last four months and the next one. Marking one (attended, missed, cancelled)
+    leaves its transition log, as appointment_mark does, where hand-offs keep theirs (``step_logs``)."""
     tables, sim = ctx.tables, ctx.sim
     recent = sim.now - 120 * DAY
     rows = []
@@ -2819,15 +2845,25 @@ def _write_appointments(cases: list[CaseSim], ctx: Context) -> None:
         if not full and not case.is_open:
             continue
         place = ctx.places.get(case.office_id, "")
+        logs = ctx.step_logs or case.officer_id == ctx.officer.pk
         for ts, kind, state, note in case.appointments:
             if full or ts >= recent:
-                rows.append((case.id, case.office_id, case.officer_id, ts, kind, state, note, place, case.opened))
+                rows.append((case.id, case.office_id, case.officer_id, ts, kind, state, note, place, case.opened, logs))
     next_id = ctx.ids["appointment"].take(len(rows))
     home = "บ้านพักตามทะเบียนบ้าน"
+    now = sim.now - 600
     add = tables["appointment"].add
-    for case_id, office_id, by, ts, kind, state, note, place, opened in rows:
+    log = log_rows.append
+    kind_id = ctx.appointment_type
+    for case_id, office_id, by, ts, kind, state, note, place, opened, logs in rows:
         moment = as_datetime(ts)
-        booked = as_datetime(max(ts - 28 * DAY, opened))  # booked at the report-in before, or at intake
+        # Booked at the report-in before, or at intake; never in the future, nor after it starts.
+        booked_ts = max(min(ts - 28 * DAY, now), opened)
+        booked = as_datetime(booked_ts)
+        if logs and state != APPT_SCHEDULED:
+            # Marked an hour after it began (attended, missed), or the day before (cancelled).
+            marked = max(ts, min(ts + 3_600, sim.now)) if state != APPT_CANCELLED else max(ts - DAY, booked_ts)
+            log((marked, by, APPT_SCHEDULED, state, APPOINTMENT_MARK[state], next_id, note, kind_id))
         add(
             (
                 next_id,

@@ -41,7 +41,9 @@ class Command(BaseCommand):
             "--no-history",
             action="store_true",
             help="Lean data for scale: no assessments, plans, hand-offs or transition logs except on the demo "
-            "officer's cases; open cases still get two or three recent contact notes and their recent appointments.",
+            "officer's cases; open cases still get two or three recent contact notes and their recent appointments. "
+            "Unlike the full seed, its active cases lack the assessment and plan their activation needed: for load "
+            "tests only.",
         )
         parser.add_argument("--chunk-size", type=int, default=10_000, help="People written per transaction (default 10000).")
 
