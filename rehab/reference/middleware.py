@@ -14,6 +14,13 @@ LAST_SEEN = "last_seen"
 LAST_SEEN_STEP = 60
 
 
+def session_start(request: HttpRequest) -> None:
+    """At sign-in: the session's start and last use, so its first pages need not write it."""
+    now = int(time.time())
+    request.session[SIGNED_IN_AT] = now
+    request.session[LAST_SEEN] = now
+
+
 class SessionLifetimeMiddleware:
     """A session ends after SESSION_IDLE_SECONDS without a request (officers share machines), and after
     SESSION_ABSOLUTE_SECONDS whatever happens; the user then signs in again.
