@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from rehab.notifications.kinds import render
+
 
 class Notification(models.Model):
     # Not indexed on its own: ``notification_unread`` starts with it.
@@ -30,6 +32,4 @@ class Notification(models.Model):
 
     @property
     def text(self) -> str:
-        from rehab.notifications.kinds import render
-
         return render(self.kind, self.params)

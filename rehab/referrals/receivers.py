@@ -21,6 +21,7 @@ from rehab.referrals.selectors import (
     stages_in_plan_order,
 )
 from rehab.referrals.services import handoff_link, handoffs_withdraw_for_ended_case
+from rehab.referrals.tasks import send_escalation_emails
 
 
 def withdraw_handoffs_of_ended_case(sender: Any, *, case: Case, by: Any, reason: str, **kwargs: Any) -> None:
@@ -28,8 +29,6 @@ def withdraw_handoffs_of_ended_case(sender: Any, *, case: Case, by: Any, reason:
 
 
 def queue_escalation_emails(sender: Any, *, escalation_ids: list[int], **kwargs: Any) -> None:
-    from rehab.referrals.tasks import send_escalation_emails  # the tasks module imports the services
-
     send_escalation_emails.delay(escalation_ids)
 
 
