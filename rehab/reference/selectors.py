@@ -33,7 +33,3 @@ def offers_of(*, services: list[str], province_code: str) -> QuerySet[ServiceOff
 def partner_offices_in(*, province_code: str) -> QuerySet[Office]:
     """The offices of partner agencies (every unit but probation) in one province."""
     return Office.objects.filter(province_id=province_code).exclude(unit_id=PROBATION_UNIT).order_by("unit_id")
-
-
-def probation_office_of(*, province_code: str) -> Office:
-    return Office.objects.get(unit_id=PROBATION_UNIT, province_id=province_code)
